@@ -1,0 +1,113 @@
+/**
+ * Errors raised by ipckit.
+ *
+ * Two families, never mixed:
+ *
+ * - **Operating-system errors** are shaped like Node's own (`fs`, `net`): an
+ *   `Error` with `code` (`'EPIPE'`), negative `errno`, `syscall` and, where a
+ *   path is involved, `path`; the message reads `"EPIPE: broken pipe, write"`.
+ *   Code that already handles Node's errors handles these.
+ * - **Library errors** are {@link IpckitError}s with a stable `code` starting
+ *   with `IPCKIT_`. Match on `code`, not on the message. Every code is listed
+ *   in {@link ErrorCode} and in docs/errors.md.
+ *
+ * @module
+ */
+import { getSystemErrorMap } from 'node:util';
+
+/** Every library error code, with the condition it names. */
+export const ErrorCode = {
+  /** A method was called on an object after `close()` (or after it ended and released its fd). */
+  CLOSED: 'IPCKIT_CLOSED',
+  /** An argument has the wrong type or is out of range. */
+  INVALID_ARGUMENT: 'IPCKIT_INVALID_ARGUMENT',
+  /** The primitive or option does not exist on this operating system. */
+  UNSUPPORTED_PLATFORM: 'IPCKIT_UNSUPPORTED_PLATFORM',
+  /** A synchronous call would reorder data already queued by the stream API. */
+  BUSY: 'IPCKIT_BUSY',
+  /** A deadline given as `timeout` passed. */
+  TIMEOUT: 'IPCKIT_TIMEOUT',
+  /** The native core could not be loaded (not built, or built for another Node ABI). */
+  NATIVE_LOAD_FAILED: 'IPCKIT_NATIVE_LOAD_FAILED',
+} as const;
+
+/** A library error code: one of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const brand = Symbol.for('ipckit.error');
+
+/**
+ * The base class of every library error. `code` is stable across releases;
+ * `cause` keeps the underlying error (an OS error, a codec exception) when
+ * there is one. `instanceof` works across two loaded copies of ipckit.
+ */
+export class IpckitError extends Error {
+  /** Stable machine-readable code, e.g. `'IPCKIT_CLOSED'`. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== IpckitError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
+Object.defineProperty(IpckitError.prototype, 'name', { value: 'IpckitError', enumerable: false });
+
+/** An operating-system error, shaped like the ones Node's `fs` and `net` raise. */
+export interface SystemError extends Error {
+  /** The errno name, e.g. `'EPIPE'`. */
+  code: string;
+  /** The negative errno number, as in Node (`-32` for EPIPE on Linux). */
+  errno: number;
+  /** The system call that failed, e.g. `'write'`. */
+  syscall: string;
+  /** The file-system path involved, when there is one. */
+  path?: string;
+}
+
+let errorMap: Map<number, [string, string]> | undefined;
+
+/** Name and description for a negative errno, e.g. `-32` → `['EPIPE', 'broken pipe']`. */
+export function errnoInfo(errno: number): [string, string] {
+  errorMap ??= getSystemErrorMap();
+  return errorMap.get(errno) ?? [`Unknown system error ${errno}`, `unknown error ${errno}`];
+}
+
+/**
+ * Builds a Node-shaped OS error from a negative errno returned by the native
+ * core. `extra` adds fields such as `cause` without changing the shape.
+ */
+export function systemError(errno: number, syscall: string, path?: string): SystemError {
+  const [code, description] = errnoInfo(errno);
+  const message = `${code}: ${description}, ${syscall}${path === undefined ? '' : ` '${path}'`}`;
+  const err = new Error(message) as SystemError;
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  Error.captureStackTrace(err, systemError);
+  return err;
+}
+
+/** True for a Node-shaped OS error with the given code (e.g. `'EPIPE'`). */
+export function isSystemError(value: unknown, code?: string): value is SystemError {
+  return (
+    value instanceof Error &&
+    typeof (value as SystemError).errno === 'number' &&
+    typeof (value as SystemError).syscall === 'string' &&
+    (code === undefined || (value as SystemError).code === code)
+  );
+}
+
+/** @internal The error every method throws after close. */
+export function closedError(what: string, method: string): IpckitError {
+  return new IpckitError(
+    ErrorCode.CLOSED,
+    `${what}.${method}() was called after the ${what} was closed; create a new one instead`,
+  );
+}

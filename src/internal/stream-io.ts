@@ -1,0 +1,236 @@
+/**
+ * The byte-stream engines shared by every stream class over an fd (pipe
+ * ends, FIFOs, stream sockets): a reader that feeds a Readable from native
+ * reads with backpressure, and a writer that completes partial writes after
+ * EAGAIN so that neither EAGAIN nor a short write ever reaches the user.
+ * @internal
+ * @module
+ */
+import type { Readable } from 'node:stream';
+import { systemError } from '../errors.js';
+import { EAGAIN, EPERM, type FdHandle } from './handle.js';
+
+/** Feeds `stream` from the handle's fd. Call `start()` from `_read()`. */
+export class StreamReadEngine {
+  readonly #stream: Readable;
+  readonly #handle: FdHandle;
+  readonly #maxRead: number;
+  readonly #syscall: string;
+  #reading = false;
+  #fileMode = false;
+
+  constructor(stream: Readable, handle: FdHandle, maxRead: number, syscall = 'read') {
+    this.#stream = stream;
+    this.#handle = handle;
+    this.#maxRead = maxRead;
+    this.#syscall = syscall;
+    this.#fileMode = handle.mode === handle.binding.MODE_FILE;
+  }
+
+  /** The consumer wants data. */
+  start(): void {
+    if (this.#reading || this.#handle.closed) return;
+    if (this.#fileMode) return this.#readNow();
+    const r = this.#handle.readStart(this.#maxRead);
+    if (r === EPERM) {
+      // epoll cannot watch this object (a regular file, /dev/null): reads
+      // never wait there, so read directly.
+      this.#fileMode = true;
+      return this.#readNow();
+    }
+    if (r < 0) {
+      this.#stream.destroy(systemError(r, 'epoll_ctl'));
+      return;
+    }
+    this.#reading = true;
+  }
+
+  /** Stop reading (backpressure, end, close). */
+  stop(): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    this.#handle.readStop();
+  }
+
+  /** Native read result. */
+  onRead(nread: number, data: Buffer | undefined): void {
+    if (nread > 0 && data !== undefined) {
+      const chunk = nread === data.length ? data : data.subarray(0, nread);
+      if (!this.#stream.push(chunk)) this.stop();
+    } else if (nread === 0) {
+      this.stop();
+      this.#stream.push(null);
+    } else if (nread !== EAGAIN) {
+      this.stop();
+      this.#stream.destroy(systemError(nread, this.#syscall));
+    }
+  }
+
+  #readNow(): void {
+    const r = this.#handle.binding.readNow(this.#handle.native('read'), this.#maxRead);
+    if (typeof r !== 'number') this.#stream.push(r);
+    else if (r === 0) this.#stream.push(null);
+    else this.#stream.destroy(systemError(r, this.#syscall));
+  }
+}
+
+type WriteCallback = (err?: Error | null) => void;
+
+/** Writes chunks in order, waiting for writability on EAGAIN. */
+export class StreamWriteEngine {
+  readonly #handle: FdHandle;
+  readonly #syscall: string;
+  #chunks: Uint8Array[] = [];
+  #offset = 0;
+  #cb: WriteCallback | null = null;
+
+  constructor(handle: FdHandle, syscall = 'write') {
+    this.#handle = handle;
+    this.#syscall = syscall;
+  }
+
+  /** True while a write waits for the fd to drain. */
+  get pending(): boolean {
+    return this.#cb !== null;
+  }
+
+  /** Writes all chunks, then calls cb (synchronously if the kernel took them at once). */
+  write(chunks: Uint8Array[], cb: WriteCallback): void {
+    this.#chunks = chunks;
+    this.#offset = 0;
+    this.#cb = cb;
+    this.#flush();
+  }
+
+  onWritable(): void {
+    if (this.#cb !== null) this.#flush();
+  }
+
+  /** Drops what is queued (close/destroy): the callback is not called. */
+  abort(): void {
+    this.#chunks = [];
+    this.#cb = null;
+  }
+
+  #finish(err?: Error): void {
+    const cb = this.#cb!;
+    this.#cb = null;
+    this.#chunks = [];
+    cb(err);
+  }
+
+  #flush(): void {
+    const h = this.#handle;
+    const chunks = this.#chunks;
+    for (;;) {
+      while (chunks.length > 0 && this.#offset >= chunks[0]!.length) {
+        chunks.shift();
+        this.#offset = 0;
+      }
+      if (chunks.length === 0) return this.#finish();
+      const r = chunks.length === 1 ? h.write(chunks[0]!, this.#offset) : h.writev(chunks, this.#offset);
+      if (r > 0) {
+        this.#advance(r);
+        continue;
+      }
+      if (r === EAGAIN || r === 0) {
+        const w = h.awaitWritable();
+        if (w < 0) return this.#finish(systemError(w, 'epoll_ctl'));
+        return;
+      }
+      return this.#finish(systemError(r, this.#syscall));
+    }
+  }
+
+  #advance(n: number): void {
+    const chunks = this.#chunks;
+    let left = n;
+    while (left > 0 && chunks.length > 0) {
+      const room = chunks[0]!.length - this.#offset;
+      if (left < room) {
+        this.#offset += left;
+        return;
+      }
+      left -= room;
+      chunks.shift();
+      this.#offset = 0;
+    }
+  }
+}
+
+interface DirectRead {
+  buffer: Uint8Array;
+  offset: number;
+  length: number;
+  resolve(n: number): void;
+  reject(err: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * Reads straight into a caller's buffer: no allocation, and the memory stays
+ * warm in cache when the caller reuses it, which is what lets a Node reader
+ * keep up with C. One read at a time.
+ */
+export class DirectReadEngine {
+  readonly #handle: FdHandle;
+  readonly #syscall: string;
+  #pending: DirectRead | null = null;
+
+  constructor(handle: FdHandle, syscall = 'read') {
+    this.#handle = handle;
+    this.#syscall = syscall;
+  }
+
+  get pending(): boolean {
+    return this.#pending !== null;
+  }
+
+  /** Resolves with the bytes read (0 at end of stream). */
+  read(buffer: Uint8Array, offset: number, length: number, signal: AbortSignal | undefined): Promise<number> {
+    const h = this.#handle;
+    // A terminal may only be read once it is readable; other fds can be tried at once.
+    if (h.mode !== h.binding.MODE_BLOCKING) {
+      const r = h.tryRead(buffer, offset, length);
+      if (r >= 0) return Promise.resolve(r);
+      if (r !== EAGAIN) return Promise.reject(systemError(r, this.#syscall));
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<number>((resolve, reject) => {
+      const p: DirectRead = { buffer, offset, length, resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        p.onAbort = () => this.#settle(signal.reason, 0);
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.#pending = p;
+      const w = h.awaitReadable();
+      if (w < 0) this.#settle(systemError(w, 'epoll_ctl'), 0);
+    });
+  }
+
+  onReadable(): void {
+    const p = this.#pending;
+    if (p === null) return;
+    const r = this.#handle.tryRead(p.buffer, p.offset, p.length);
+    if (r === EAGAIN) {
+      const w = this.#handle.awaitReadable();
+      if (w < 0) this.#settle(systemError(w, 'epoll_ctl'), 0);
+      return;
+    }
+    this.#settle(r < 0 ? systemError(r, this.#syscall) : undefined, r);
+  }
+
+  /** Rejects a pending read (the handle is closing). */
+  cancel(err: unknown): void {
+    if (this.#pending !== null) this.#settle(err, 0);
+  }
+
+  #settle(err: unknown, n: number): void {
+    const p = this.#pending!;
+    this.#pending = null;
+    if (p.onAbort !== undefined) p.signal!.removeEventListener('abort', p.onAbort);
+    if (err === undefined) p.resolve(n);
+    else p.reject(err);
+  }
+}

@@ -36,7 +36,7 @@ export interface NativeBinding {
   awaitWritable(h: NativeHandle): number;
   awaitReadable(h: NativeHandle): number;
   tryRead(h: NativeHandle, bytes: Uint8Array, offset: number, length: number): number;
-  watchPeer(h: NativeHandle, on: boolean, keepAlive: boolean): number;
+  watchPeer(h: NativeHandle, on: boolean): number;
   setRef(h: NativeHandle, on: boolean): void;
   write(h: NativeHandle, bytes: Uint8Array, offset: number): number;
   writev(h: NativeHandle, chunks: readonly Uint8Array[], offsetInFirst: number): number;
@@ -62,7 +62,7 @@ export interface NativeBinding {
   setPipeCapacity(fd: number, bytes: number): number;
   fdKind(fd: number): number;
   dupCloexec(fd: number, minFd: number): number;
-  setCloexec(fd: number): number;
+  setCloexec(fd: number, on: boolean): number;
   getCloexec(fd: number): number;
   statusFlags(fd: number): number;
   closeFd(fd: number): number;

@@ -16,11 +16,11 @@ int ipk_fd_kind(int fd) {
   return IPK_KIND_OTHER;
 }
 
-int ipk_fd_set_cloexec(int fd) {
+int ipk_fd_set_cloexec(int fd, int on) {
   int flags = fcntl(fd, F_GETFD);
   if (flags < 0) return -errno;
-  if (flags & FD_CLOEXEC) return 0;
-  if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) != 0) return -errno;
+  int want = on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+  if (want != flags && fcntl(fd, F_SETFD, want) != 0) return -errno;
   return 0;
 }
 

@@ -17,7 +17,7 @@ enum ipk_fd_kind {
 };
 
 int ipk_fd_kind(int fd);
-int ipk_fd_set_cloexec(int fd);
+int ipk_fd_set_cloexec(int fd, int on);
 int ipk_fd_get_cloexec(int fd);
 /* dup(2) to the lowest free fd >= min_fd, close-on-exec from the first instant. */
 int ipk_fd_dup_cloexec(int fd, int min_fd);

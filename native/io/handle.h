@@ -37,7 +37,6 @@ struct ipk_handle {
   unsigned polling;       /* UV_* events last passed to uv_poll_start */
   int restore_flags;      /* F_GETFL value to put back at close, or -1 */
   bool user_ref;          /* false after unref(): never keeps the loop alive */
-  bool peer_ref;          /* someone awaits the peer's departure: keep the loop alive */
   bool ext_alive;         /* the JavaScript External has not been collected */
   bool recv_strong;
   bool in_callback;

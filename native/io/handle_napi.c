@@ -211,10 +211,9 @@ int ipk_handle_update(ipk_handle* h) {
     if (r != 0) return r;
     h->polling = (unsigned)events;
   }
-  /* Pending reads and writes keep the process alive, and so does a promise
-   * awaiting the peer's departure; a mere event listener does not. */
-  unsigned keep = IPK_EV_READ | IPK_EV_READABLE | IPK_EV_WRITE | (h->peer_ref ? IPK_EV_PEER : 0);
-  if ((h->want & keep) && h->user_ref)
+  /* Any interest keeps the process alive (as a socket being read does),
+   * unless the owner called unref(). */
+  if (h->want != 0 && h->user_ref)
     uv_ref((uv_handle_t*)h->poll);
   else
     uv_unref((uv_handle_t*)h->poll);
@@ -370,13 +369,12 @@ static napi_value js_await_writable(napi_env env, napi_callback_info info) {
   return set_interest(env, h, IPK_EV_WRITE, true);
 }
 
-/* watchPeer(h, on, keepAlive) */
+/* watchPeer(h, on) */
 static napi_value js_watch_peer(napi_env env, napi_callback_info info) {
-  IPK_ARGS(3);
+  IPK_ARGS(2);
   HANDLE_ARG(0);
-  bool on, keep;
-  if (!ipk_get_bool(env, argv[1], &on) || !ipk_get_bool(env, argv[2], &keep)) return NULL;
-  h->peer_ref = on && keep;
+  bool on;
+  if (!ipk_get_bool(env, argv[1], &on)) return NULL;
   return set_interest(env, h, IPK_EV_PEER, on);
 }
 

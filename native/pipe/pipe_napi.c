@@ -51,11 +51,13 @@ static napi_value js_dup_cloexec(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_fd_dup_cloexec(fd, min));
 }
 
+/* setCloexec(fd, on) -> 0 | -errno */
 static napi_value js_set_cloexec(napi_env env, napi_callback_info info) {
-  IPK_ARGS(1);
+  IPK_ARGS(2);
   int32_t fd;
-  if (!ipk_get_i32(env, argv[0], &fd)) return NULL;
-  return ipk_int(env, ipk_fd_set_cloexec(fd));
+  bool on;
+  if (!ipk_get_i32(env, argv[0], &fd) || !ipk_get_bool(env, argv[1], &on)) return NULL;
+  return ipk_int(env, ipk_fd_set_cloexec(fd, on));
 }
 
 static napi_value js_get_cloexec(napi_env env, napi_callback_info info) {

@@ -132,7 +132,7 @@ export class FdHandle {
 
   /**
    * Starts or stops watching for the peer to go away, counted per listener.
-   * Listeners do not keep the process alive; awaited promises do.
+   * Watching keeps the process alive unless the owner called unref().
    */
   watchPeer(on: boolean): void {
     this.#peerWatchers = Math.max(0, this.#peerWatchers + (on ? 1 : -1));
@@ -141,8 +141,7 @@ export class FdHandle {
 
   #applyPeerWatch(): void {
     if (this.#h === null || this.#peerClosed) return;
-    const waiting = this.#peerWaiters.length > 0;
-    const r = this.binding.watchPeer(this.#h, waiting || this.#peerWatchers > 0, waiting);
+    const r = this.binding.watchPeer(this.#h, this.#peerWaiters.length > 0 || this.#peerWatchers > 0);
     // EPERM: epoll cannot watch this kind of fd (a regular file): there is no
     // peer to go away, and nothing will ever be reported.
     if (r < 0 && r !== EPERM) throw systemError(r, 'epoll_ctl');

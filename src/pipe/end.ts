@@ -14,12 +14,33 @@ import type { NativeBinding } from '../native.js';
 export const DEFAULT_PIPE_CAPACITY = 1024 * 1024;
 
 /**
+ * Set while ipckit wraps an fd it has just created close-on-exec itself
+ * (pipe2, dup with F_DUPFD_CLOEXEC): such fds need no adoption checks. Only
+ * ever true for the duration of one synchronous constructor call.
+ */
+let ownFd = false;
+
+/** Wraps an fd ipckit created itself, skipping the adoption checks. */
+export function fromOwnFd<T>(make: () => T): T {
+  ownFd = true;
+  try {
+    return make();
+  } finally {
+    ownFd = false;
+  }
+}
+
+/**
  * Checks that `fd` is open with the needed access and makes it close-on-exec
  * (ipckit owns it from now on, and its children must not inherit it by
  * accident). Throws without taking ownership if the fd is unsuitable.
  */
 export function adoptFd(b: NativeBinding, value: unknown, access: 'read' | 'write', what: string): number {
   const fd = validateFd(value);
+  if (ownFd) {
+    ownFd = false; // an end built inside this one (none today) would be checked
+    return fd;
+  }
   const flags = b.statusFlags(fd);
   if (flags < 0) throw systemError(flags, 'fcntl');
   const mode = flags & 3; // O_ACCMODE on Linux and the BSDs
@@ -30,7 +51,7 @@ export function adoptFd(b: NativeBinding, value: unknown, access: 'read' | 'writ
       `${what}.fromFd(${fd}): fd ${fd} is not open for ${access === 'read' ? 'reading' : 'writing'}`,
     );
   }
-  const r = b.setCloexec(fd);
+  const r = b.setCloexec(fd, true);
   if (r < 0) throw systemError(r, 'fcntl');
   return fd;
 }

@@ -45,7 +45,7 @@
 import { ErrorCode, IpckitError, systemError } from '../errors.js';
 import { validateInteger, validateOptions } from '../internal/validate.js';
 import { native } from '../native.js';
-import { DEFAULT_PIPE_CAPACITY } from './end.js';
+import { DEFAULT_PIPE_CAPACITY, fromOwnFd } from './end.js';
 import { PipeReader, type PipeReaderOptions } from './reader.js';
 import { PipeWriter, type PipeWriterOptions } from './writer.js';
 
@@ -116,22 +116,26 @@ export function pipe(options?: PipeOptions): Pipe {
   const r = b.pipe(fds);
   if (r < 0) throw systemError(r, 'pipe2');
   const [rfd, wfd] = [fds[0]!, fds[1]!];
-  try {
-    if (capacity > 0 && process.platform === 'linux') {
-      const c = b.setPipeCapacity(wfd, capacity);
-      if (c < 0 && explicit) throw systemError(c, 'fcntl');
-    }
-    const reader = new PipeReader(rfd, opts.reader);
-    try {
-      return { reader, writer: new PipeWriter(wfd, opts.writer) };
-    } catch (err) {
-      reader.close();
+  if (capacity > 0 && process.platform === 'linux') {
+    const c = b.setPipeCapacity(wfd, capacity);
+    if (c < 0 && explicit) {
+      b.closeFd(rfd);
       b.closeFd(wfd);
-      throw err;
+      throw systemError(c, 'fcntl');
     }
+  }
+  let reader: PipeReader;
+  try {
+    reader = fromOwnFd(() => new PipeReader(rfd, opts.reader));
   } catch (err) {
-    // Nothing owns the fds yet unless the reader was made (it closed rfd).
     b.closeFd(rfd);
+    b.closeFd(wfd);
+    throw err;
+  }
+  try {
+    return { reader, writer: fromOwnFd(() => new PipeWriter(wfd, opts.writer)) };
+  } catch (err) {
+    reader.close();
     b.closeFd(wfd);
     throw err;
   }
@@ -153,7 +157,7 @@ function dupStd(fd: number, fn: string): number {
 export function dupStdin(options?: PipeReaderOptions): PipeReader {
   const fd = dupStd(0, 'dupStdin()');
   try {
-    return new PipeReader(fd, options);
+    return fromOwnFd(() => new PipeReader(fd, options));
   } catch (err) {
     native().closeFd(fd);
     throw err;
@@ -164,7 +168,7 @@ export function dupStdin(options?: PipeReaderOptions): PipeReader {
 export function dupStdout(options?: PipeWriterOptions): PipeWriter {
   const fd = dupStd(1, 'dupStdout()');
   try {
-    return new PipeWriter(fd, options);
+    return fromOwnFd(() => new PipeWriter(fd, options));
   } catch (err) {
     native().closeFd(fd);
     throw err;
@@ -175,7 +179,7 @@ export function dupStdout(options?: PipeWriterOptions): PipeWriter {
 export function dupStderr(options?: PipeWriterOptions): PipeWriter {
   const fd = dupStd(2, 'dupStderr()');
   try {
-    return new PipeWriter(fd, options);
+    return fromOwnFd(() => new PipeWriter(fd, options));
   } catch (err) {
     native().closeFd(fd);
     throw err;

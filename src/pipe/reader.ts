@@ -9,7 +9,7 @@ import { kHandOff } from '../internal/handoff.js';
 import { DirectReadEngine, StreamReadEngine } from '../internal/stream-io.js';
 import { validateBytes, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { native } from '../native.js';
-import { adoptFd, dupFd, getCapacity, setCapacity } from './end.js';
+import { adoptFd, dupFd, fromOwnFd, getCapacity, setCapacity } from './end.js';
 
 /** Options of a {@link PipeReader}. */
 export interface PipeReaderOptions {
@@ -185,7 +185,13 @@ export class PipeReader extends Readable implements Disposable {
 
   /** A second reader on the same pipe (dup(2), close-on-exec). */
   tryClone(options?: PipeReaderOptions): PipeReader {
-    return new PipeReader(dupFd(this.#h), options);
+    const fd = dupFd(this.#h);
+    try {
+      return fromOwnFd(() => new PipeReader(fd, options));
+    } catch (err) {
+      this.#h.binding.closeFd(fd);
+      throw err;
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import { kHandOff } from '../internal/handoff.js';
 import { StreamWriteEngine } from '../internal/stream-io.js';
 import { validateBytes, validateOptions, validateTimeout } from '../internal/validate.js';
 import { native } from '../native.js';
-import { adoptFd, dupFd, getCapacity, setCapacity } from './end.js';
+import { adoptFd, dupFd, fromOwnFd, getCapacity, setCapacity } from './end.js';
 
 /** Options of a {@link PipeWriter}. */
 export interface PipeWriterOptions {
@@ -123,7 +123,13 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
 
   /** A second writer on the same pipe (dup(2), close-on-exec). */
   tryClone(options?: PipeWriterOptions): PipeWriter {
-    return new PipeWriter(dupFd(this.#h), options);
+    const fd = dupFd(this.#h);
+    try {
+      return fromOwnFd(() => new PipeWriter(fd, options));
+    } catch (err) {
+      this.#h.binding.closeFd(fd);
+      throw err;
+    }
   }
 
   /**

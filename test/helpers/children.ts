@@ -1,0 +1,29 @@
+/**
+ * Child processes for tests: compiled fixtures (test/fixtures/*.ts) and
+ * helpers to wait for them without sleeping.
+ */
+import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Absolute path of a compiled fixture, e.g. fixture('pipe-writer'). */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));
+}
+
+/** Resolves with [exit code, signal] once the child has exited and its stdio closed. */
+export async function exited(child: ChildProcess): Promise<[number | null, NodeJS.Signals | null]> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    if (child.stdout === null || child.stdout.closed) return [child.exitCode, child.signalCode];
+  }
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return [code, signal];
+}
+
+/** Collects a readable stream into a string. */
+export async function text(stream: NodeJS.ReadableStream | null): Promise<string> {
+  if (stream === null) return '';
+  let out = '';
+  for await (const chunk of stream) out += String(chunk);
+  return out;
+}

@@ -1,0 +1,92 @@
+// catalog E31 (cloexec-audit): children hold none of ipckit's fds except the
+// ones handed to them through stdio, also while other threads create fds.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { dupStdout, pipe } from '../../src/index.js';
+import { exited, fixture, text } from '../helpers/children.js';
+import { checkFdLeaks, fdTarget } from '../helpers/fds.js';
+
+checkFdLeaks();
+
+// The child shell's fds, listed by ls (a child of the shell, so nothing ls
+// opens shows up); "; :" stops the shell from exec'ing ls in its own place.
+const LIST_FDS = 'ls -l /proc/$$/fd; :';
+
+async function childFds(stdio: Array<unknown> = ['ignore', 'pipe', 'inherit']): Promise<Map<number, string>> {
+  const child = spawn('sh', ['-c', LIST_FDS], { stdio: stdio as never });
+  const [out] = await Promise.all([text(child.stdout), exited(child)]);
+  const fds = new Map<number, string>();
+  for (const line of out.split('\n')) {
+    const m = /\s(\d+) -> (.*)$/.exec(line);
+    if (m) fds.set(Number(m[1]), m[2]!);
+  }
+  assert.ok(fds.has(0) && fds.has(1) && fds.has(2), `could not list the child's fds: ${out}`);
+  return fds;
+}
+
+/** Targets of this process's fds that are not close-on-exec: what any child inherits legitimately. */
+function inheritableTargets(): Set<string> {
+  const out = new Set<string>();
+  for (const name of readdirSync('/proc/self/fd')) {
+    try {
+      const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${name}`, 'utf8'))![1]!;
+      if ((parseInt(flags, 8) & 0o2000000) === 0) out.add(readlinkSync(`/proc/self/fd/${name}`));
+    } catch {
+      // closed meanwhile (the fd readdir used)
+    }
+  }
+  return out;
+}
+
+describe('close-on-exec', () => {
+  it('a spawned child holds none of the pipes, clones and dups this process owns', async () => {
+    const a = pipe();
+    const b = pipe({ capacity: 0 });
+    const clones = [a.reader.tryClone(), b.writer.tryClone()];
+    const out = dupStdout();
+    const ours = new Set([a.reader, b.reader].map((r) => fdTarget(r.fd)));
+    const fds = await childFds();
+    const leaked = [...fds].filter(([, t]) => ours.has(t));
+    assert.deepEqual(leaked, []);
+    for (const e of [a.reader, a.writer, b.reader, b.writer, ...clones, out]) e.close();
+  });
+
+  it('an end given through stdio arrives exactly once, at the slot it was given', async () => {
+    const { reader, writer } = pipe();
+    const target = fdTarget(writer.fd);
+    const fds = await childFds(['ignore', 'pipe', 'inherit', writer]);
+    assert.deepEqual(
+      [...fds].filter(([, t]) => t === target).map(([fd]) => fd),
+      [3],
+    );
+    reader.close();
+    writer.close();
+  });
+
+  it('300 children spawned while 3 worker threads churn pipes inherit none of them', { timeout: 120_000 }, async () => {
+    const allowed = inheritableTargets();
+    const stop = new SharedArrayBuffer(4);
+    const workers = [0, 1, 2].map(() => new Worker(fixture('pipe-churn-worker'), { workerData: stop }));
+    await Promise.all(workers.map((w) => once(w, 'online')));
+    const leaks: string[] = [];
+    let spawned = 0;
+    try {
+      for (let i = 0; i < 300; i++) {
+        const fds = await childFds();
+        spawned++;
+        for (const [fd, t] of fds) if (t.startsWith('pipe:') && !allowed.has(t)) leaks.push(`child ${i}: fd ${fd} ${t}`);
+      }
+    } finally {
+      Atomics.store(new Int32Array(stop), 0, 1);
+    }
+    const made = (await Promise.all(workers.map(async (w) => (await once(w, 'message'))[0] as number))).reduce((x, y) => x + y, 0);
+    await Promise.all(workers.map((w) => once(w, 'exit')));
+    assert.equal(spawned, 300);
+    assert.ok(made > 300, `the workers made only ${made} pipes`);
+    assert.deepEqual(leaks, []);
+  });
+});

@@ -2,6 +2,7 @@
  * The write end of a pipe (or FIFO) as a Node `Writable`.
  * @module
  */
+import { writeSync as fsWriteSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { ErrorCode, IpckitError, systemError } from '../errors.js';
@@ -29,6 +30,30 @@ export interface WriteSyncOptions {
   /** Milliseconds to wait for room in the pipe before throwing `IPCKIT_TIMEOUT`. Default: wait forever. */
   readonly timeout?: number;
 }
+
+// Writers whose data is waiting for room in the pipe. If the process exits
+// with data still queued it is lost (as for process.stdout on a pipe); say so
+// on stderr rather than losing it silently.
+const unflushed = new Set<PipeWriter>();
+let exitHookInstalled = false;
+
+function warnUnflushedAtExit(): void {
+  for (const w of unflushed) {
+    if (w.destroyed || w.writableLength === 0) continue;
+    const fd = (w as unknown as { [kFd]: number })[kFd];
+    try {
+      fsWriteSync(
+        2,
+        `ipckit: PipeWriter (fd ${fd}) was not flushed before exit: ${w.writableLength} byte${w.writableLength === 1 ? '' : 's'} not written; ` +
+          `end() it and wait for 'finish' (or await writer[Symbol.asyncDispose]()) before exiting\n`,
+      );
+    } catch {
+      // stderr is gone too: nothing more to do
+    }
+  }
+}
+
+const kFd = Symbol('fd');
 
 /**
  * The write end of a pipe: a `stream.Writable` over a real pipe fd.
@@ -63,7 +88,10 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
     this.#h = new FdHandle(b, owned, {}, 'PipeWriter');
     const engine = (this.#engine = new StreamWriteEngine(this.#h));
     this.#h.delegate = {
-      onWritable: () => engine.onWritable(),
+      onWritable: () => {
+        engine.onWritable();
+        if (!engine.pending) unflushed.delete(this);
+      },
       onPeerClose: () => this.emit('peerclose'),
     };
     this.on('newListener', (event) => {
@@ -208,9 +236,24 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
     this.close();
   }
 
+  /** @internal for the exit warning */
+  get [kFd](): number {
+    return this.#h.fd;
+  }
+
+  #watchFlush(): void {
+    if (!this.#engine.pending) return;
+    unflushed.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', warnUnflushedAtExit);
+    }
+  }
+
   /** @internal */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.#engine.write([chunk], cb);
+    this.#watchFlush();
   }
 
   /** @internal */
@@ -219,10 +262,12 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
       chunks.map((c) => c.chunk),
       cb,
     );
+    this.#watchFlush();
   }
 
   /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    unflushed.delete(this);
     this.#engine.abort();
     const r = this.#h.close();
     cb(err ?? (r < 0 ? systemError(r, 'close') : null));

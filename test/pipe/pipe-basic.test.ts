@@ -96,6 +96,19 @@ describe('pipe()', () => {
     assert.ok(Buffer.concat(got).equals(data));
   });
 
+  it('writes 3,000 corked chunks (more than IOV_MAX in one writev) in order', async () => {
+    const { reader, writer } = pipe();
+    const expected: string[] = [];
+    writer.cork();
+    for (let i = 0; i < 3000; i++) {
+      expected.push(`${i},`);
+      writer.write(`${i},`);
+    }
+    writer.uncork();
+    writer.end();
+    assert.equal(String(await readAll(reader)), expected.join(''));
+  });
+
   it('rejects bad options with IPCKIT_INVALID_ARGUMENT', () => {
     for (const bad of [{ capacity: -1 }, { capacity: 1.5 }, { capacity: '1' }, 'x', null]) {
       assert.throws(() => pipe(bad as never), { code: ErrorCode.INVALID_ARGUMENT, name: 'IpckitError' });

@@ -93,13 +93,21 @@ let loaded: NativeBinding | undefined;
 /**
  * The native binding, loaded on first use. Throws `IPCKIT_NATIVE_LOAD_FAILED`
  * with the loader's error as `cause` when no binary fits this Node.
+ *
+ * The environment variable `IPCKIT_NATIVE` may name a specific `.node` file
+ * to load instead (a sanitizer or debug build; see scripts/sanitize.sh).
  */
 export function native(): NativeBinding {
   if (loaded !== undefined) return loaded;
   try {
     const require = createRequire(import.meta.url);
-    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-    loaded = load(packageRoot());
+    const override = process.env.IPCKIT_NATIVE;
+    if (override) {
+      loaded = require(override) as NativeBinding;
+    } else {
+      const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+      loaded = load(packageRoot());
+    }
   } catch (cause) {
     throw new IpckitError(
       ErrorCode.NATIVE_LOAD_FAILED,

@@ -6,6 +6,13 @@ import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * Multiplier for the few latency bounds the catalog states (e.g. "EOF within
+ * 50 ms"): 1 normally, larger under valgrind or sanitizers, which slow
+ * everything down (set IPCKIT_TIME_SCALE).
+ */
+export const timeScale = Number(process.env.IPCKIT_TIME_SCALE ?? 1);
+
 /** Absolute path of a compiled fixture, e.g. fixture('pipe-writer'). */
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));

@@ -29,6 +29,20 @@ export const ErrorCode = {
   TIMEOUT: 'IPCKIT_TIMEOUT',
   /** The native core could not be loaded (not built, or built for another Node ABI). */
   NATIVE_LOAD_FAILED: 'IPCKIT_NATIVE_LOAD_FAILED',
+  /** A channel's other side is gone: every sender closed (receiving), or the receiver (sending). */
+  CHANNEL_CLOSED: 'IPCKIT_CHANNEL_CLOSED',
+  /** A message is larger than `maxMessageSize` (checked on the sender before any byte is written, and from the header on the receiver). */
+  MESSAGE_TOO_LARGE: 'IPCKIT_MESSAGE_TOO_LARGE',
+  /** The stream ended in the middle of a frame: the rest of that message never came. */
+  INCOMPLETE_MESSAGE: 'IPCKIT_INCOMPLETE_MESSAGE',
+  /** The codec could not decode a received message; the channel closes. */
+  DECODE_FAILED: 'IPCKIT_DECODE_FAILED',
+  /** The codec could not encode a value to send; nothing was sent. */
+  ENCODE_FAILED: 'IPCKIT_ENCODE_FAILED',
+  /** A received value failed the channel's `validate` check; the channel closes. */
+  VALIDATION_FAILED: 'IPCKIT_VALIDATION_FAILED',
+  /** The byte stream is not a valid frame stream (corrupt, interleaved, or from another program). */
+  PROTOCOL: 'IPCKIT_PROTOCOL',
 } as const;
 
 /** A library error code: one of the values of {@link ErrorCode}. */

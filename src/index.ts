@@ -3,6 +3,7 @@
  *
  * This module only re-exports; each primitive documents itself:
  * - pipes: `pipe()`, `PipeReader`, `PipeWriter`, `spawn()` (src/pipe)
+ * - channels: `channel()`, `Sender`, `Receiver`, `duplexChannel()` (src/channel)
  *
  * @module
  */
@@ -26,5 +27,34 @@ export {
   type PipeReaderOptions,
   type PipeWriterOptions,
   type ReadSyncOptions,
+  type SpawnWithChannelsOptions,
   type WriteSyncOptions,
 } from './pipe/index.js';
+export {
+  channel,
+  CHANNELS_ENV,
+  DEFAULT_HIGH_WATER_MARK,
+  DEFAULT_MAX_MESSAGE_SIZE,
+  duplexChannel,
+  DuplexEnd,
+  duplexFromParent,
+  isChannelEnd,
+  MAX_MESSAGE_SIZE_CAP,
+  Receiver,
+  receiverFromParent,
+  Sender,
+  senderFromParent,
+  type ChannelOptions,
+  type Codec,
+  type CodecName,
+  type InferOutput,
+  type PipeChannelOptions,
+  type RecvManyOptions,
+  type RecvOptions,
+  type SenderCloseOptions,
+  type SendSyncOptions,
+  type StandardSchemaV1,
+  type ValidateOption,
+  type ValidationError,
+  type Validator,
+} from './channel/index.js';

@@ -38,13 +38,14 @@ export interface NativeBinding {
   tryRead(h: NativeHandle, bytes: Uint8Array, offset: number, length: number): number;
   watchPeer(h: NativeHandle, on: boolean): number;
   setRef(h: NativeHandle, on: boolean): void;
-  write(h: NativeHandle, bytes: Uint8Array, offset: number): number;
+  write(h: NativeHandle, bytes: Uint8Array, offset: number, end: number): number;
   writev(h: NativeHandle, chunks: readonly Uint8Array[], offsetInFirst: number): number;
   close(h: NativeHandle): number;
   release(h: NativeHandle): number;
   readSync(h: NativeHandle, bytes: Uint8Array, offset: number, length: number, timeoutMs: number): number;
   writeSync(h: NativeHandle, bytes: Uint8Array, offset: number, length: number, timeoutMs: number, out: Float64Array): number;
   readNow(h: NativeHandle, max: number): Buffer | number;
+  readWaitCopy(h: NativeHandle, timeoutMs: number): Buffer | number;
   available(h: NativeHandle): number;
   readonly EV_READ: number;
   readonly EV_WRITE: number;

@@ -10,6 +10,7 @@
 #include "../common/env.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Interests and event types reported to JavaScript. */
@@ -43,6 +44,7 @@ struct ipk_handle {
   int refs;
   size_t max_read;
   ipk_read_fn read_fn;
+  uint8_t* scratch;       /* reused buffer for blocking reads (readWaitCopy) */
   void* ext;              /* module-specific data (freed with the handle) */
   void (*ext_free)(void*);
   napi_ref recv;          /* the JavaScript owner: strong while it waits for events */

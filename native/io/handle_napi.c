@@ -11,6 +11,7 @@
 
 static void handle_unref_struct(ipk_handle* h) {
   if (--h->refs > 0) return;
+  free(h->scratch);
   if (h->ext_free && h->ext) h->ext_free(h->ext);
   free(h);
 }
@@ -389,17 +390,20 @@ static napi_value js_set_ref(napi_env env, napi_callback_info info) {
   return ipk_undefined(env);
 }
 
-/* write(h, bytes, offset) -> n | -errno: one non-blocking attempt. */
+/* write(h, bytes, offset, end) -> n | -errno: one non-blocking attempt to
+ * write bytes[offset..end). */
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  IPK_ARGS(3);
+  IPK_ARGS(4);
   HANDLE_ARG(0);
   uint8_t* data;
   size_t len;
-  int32_t off;
-  if (!ipk_get_bytes(env, argv[1], &data, &len) || !ipk_get_i32(env, argv[2], &off)) return NULL;
+  int32_t off, end;
+  if (!ipk_get_bytes(env, argv[1], &data, &len) || !ipk_get_i32(env, argv[2], &off) ||
+      !ipk_get_i32(env, argv[3], &end))
+    return NULL;
   if (h->fd < 0) return ipk_int(env, -EBADF);
-  if (off < 0 || (size_t)off > len) return ipk_int(env, -EINVAL);
-  return ipk_int(env, ipk_io_write(h->fd, h->mode, data + off, len - (size_t)off));
+  if (off < 0 || end < off || (size_t)end > len) return ipk_int(env, -EINVAL);
+  return ipk_int(env, ipk_io_write(h->fd, h->mode, data + off, (size_t)(end - off)));
 }
 
 #define IPK_IOV_MAX 1024
@@ -516,6 +520,27 @@ static napi_value js_read_now(napi_env env, napi_callback_info info) {
   return copy;
 }
 
+#define IPK_SCRATCH (64 * 1024)
+
+/* readWaitCopy(h, timeoutMs) -> Buffer | 0 (end) | -errno
+ * Blocks until data arrives (or the timeout), then returns a Buffer of
+ * exactly what one read got. With no timeout on a description left
+ * blocking, that is a single read(2), as in C. */
+static napi_value js_read_wait_copy(napi_env env, napi_callback_info info) {
+  IPK_ARGS(2);
+  HANDLE_ARG(0);
+  int32_t timeout;
+  if (!ipk_get_i32(env, argv[1], &timeout)) return NULL;
+  if (h->fd < 0) return ipk_int(env, -EBADF);
+  if (h->scratch == NULL && (h->scratch = malloc(IPK_SCRATCH)) == NULL) return ipk_int(env, -ENOMEM);
+  ssize_t r = ipk_io_read_wait(h->fd, h->mode, h->scratch, IPK_SCRATCH, timeout);
+  if (r <= 0) return ipk_int(env, r);
+  napi_value buf;
+  void* d;
+  if (napi_create_buffer_copy(env, (size_t)r, h->scratch, &d, &buf) != napi_ok) return NULL;
+  return buf;
+}
+
 static napi_value js_available(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
   HANDLE_ARG(0);
@@ -541,6 +566,7 @@ void ipk_handle_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "readSync", js_read_sync);
   IPK_EXPORT_FN(env, exports, "writeSync", js_write_sync);
   IPK_EXPORT_FN(env, exports, "readNow", js_read_now);
+  IPK_EXPORT_FN(env, exports, "readWaitCopy", js_read_wait_copy);
   IPK_EXPORT_FN(env, exports, "available", js_available);
   ipk_export_int(env, exports, "EV_READ", IPK_EV_READ);
   ipk_export_int(env, exports, "EV_WRITE", IPK_EV_WRITE);

@@ -114,8 +114,9 @@ export class FdHandle {
     return this.#h === null ? EBADF : this.binding.awaitWritable(this.#h);
   }
 
-  write(bytes: Uint8Array, offset: number): number {
-    return this.#h === null ? EBADF : this.binding.write(this.#h, bytes, offset);
+  /** Writes bytes[offset..end), end defaulting to the whole array. */
+  write(bytes: Uint8Array, offset: number, end = bytes.length): number {
+    return this.#h === null ? EBADF : this.binding.write(this.#h, bytes, offset, end);
   }
 
   writev(chunks: readonly Uint8Array[], offset: number): number {

@@ -8,8 +8,17 @@
 export const kHandOff: unique symbol = Symbol('ipckit.handOff');
 
 export interface HandOff {
-  readonly fd: number;
   [kHandOff](): void;
+}
+
+/** The environment variable that tells a child which fds hold its channels. */
+export const CHANNELS_ENV = 'IPCKIT_CHANNELS';
+
+/** The fds an end occupies in a child: one, or [readFd, writeFd] for a duplex end. */
+export function handOffFds(end: HandOff): number[] {
+  const fds = (end as { fds?: unknown }).fds;
+  if (Array.isArray(fds)) return fds as number[];
+  return [(end as unknown as { fd: number }).fd];
 }
 
 export function isHandOff(value: unknown): value is HandOff {

@@ -9,8 +9,20 @@ import {
   type ChildProcess,
   type SpawnOptions,
 } from 'node:child_process';
-import { isHandOff, kHandOff } from '../internal/handoff.js';
+import { CHANNELS_ENV, handOffFds, isHandOff, kHandOff, type HandOff } from '../internal/handoff.js';
 import { invalidArgument } from '../internal/validate.js';
+
+/** Options of ipckit's {@link spawn}: those of `child_process.spawn`, and `channels`. */
+export interface SpawnWithChannelsOptions extends SpawnOptions {
+  /**
+   * Channel ends (Sender, Receiver, DuplexEnd) to hand to the child by name.
+   * Each gets the next fds from 3 up; the child finds them by name with
+   * `receiverFromParent(name)`, `senderFromParent(name)` or
+   * `duplexFromParent(name)` (they read the `IPCKIT_CHANNELS` environment
+   * variable). This process's copies are closed after the spawn.
+   */
+  readonly channels?: Readonly<Record<string, HandOff>>;
+}
 
 /**
  * `child_process.spawn` for commands given ipckit ends in `stdio`.
@@ -33,13 +45,30 @@ import { invalidArgument } from '../internal/validate.js';
  * With `child_process.spawn` itself the same works; close the parent's
  * copies yourself right after the call.
  */
-export function spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): ChildProcess {
+export function spawn(command: string, args: readonly string[] = [], options: SpawnWithChannelsOptions = {}): ChildProcess {
   if (!Array.isArray(args)) throw invalidArgument('args', 'an array of strings', args);
-  const stdio = options.stdio;
-  const child = nodeSpawn(command, args, options);
-  if (Array.isArray(stdio)) {
-    // Closing is idempotent, so an end given twice (stdout and stderr) is fine.
-    for (const end of stdio) if (isHandOff(end)) end[kHandOff]();
+  const { channels, ...rest } = options;
+  let spawnOptions: SpawnOptions = rest;
+  const ends: HandOff[] = [];
+  if (Array.isArray(rest.stdio)) for (const end of rest.stdio) if (isHandOff(end)) ends.push(end);
+  if (channels !== undefined) {
+    if (typeof channels !== 'object' || channels === null) throw invalidArgument('options.channels', 'an object of channel ends', channels);
+    const stdio: unknown[] =
+      rest.stdio === undefined ? [] : typeof rest.stdio === 'string' ? [rest.stdio, rest.stdio, rest.stdio] : [...rest.stdio];
+    while (stdio.length < 3) stdio.push(undefined); // Node's default for 0-2 ('pipe')
+    const table: Record<string, number[]> = {};
+    for (const [name, end] of Object.entries(channels)) {
+      if (!isHandOff(end)) throw invalidArgument(`options.channels.${name}`, 'a Sender, Receiver or DuplexEnd', end);
+      table[name] = handOffFds(end).map((fd) => {
+        stdio.push(fd);
+        return stdio.length - 1;
+      });
+      ends.push(end);
+    }
+    spawnOptions = { ...rest, stdio: stdio as SpawnOptions['stdio'], env: { ...(rest.env ?? process.env), [CHANNELS_ENV]: JSON.stringify(table) } };
   }
+  const child = nodeSpawn(command, args, spawnOptions);
+  // Closing is idempotent, so an end given twice (stdout and stderr) is fine.
+  for (const end of ends) end[kHandOff]();
   return child;
 }

@@ -2,11 +2,11 @@
  * The write end of a pipe (or FIFO) as a Node `Writable`.
  * @module
  */
-import { writeSync as fsWriteSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { ErrorCode, IpckitError, systemError } from '../errors.js';
 import { ETIMEDOUT, FdHandle } from '../internal/handle.js';
+import { clearUnflushed, markUnflushed, type Unflushed } from '../internal/exit-report.js';
 import { kHandOff } from '../internal/handoff.js';
 import { StreamWriteEngine } from '../internal/stream-io.js';
 import { validateBytes, validateOptions, validateTimeout } from '../internal/validate.js';
@@ -31,30 +31,6 @@ export interface WriteSyncOptions {
   readonly timeout?: number;
 }
 
-// Writers whose data is waiting for room in the pipe. If the process exits
-// with data still queued it is lost (as for process.stdout on a pipe); say so
-// on stderr rather than losing it silently.
-const unflushed = new Set<PipeWriter>();
-let exitHookInstalled = false;
-
-function warnUnflushedAtExit(): void {
-  for (const w of unflushed) {
-    if (w.destroyed || w.writableLength === 0) continue;
-    const fd = (w as unknown as { [kFd]: number })[kFd];
-    try {
-      fsWriteSync(
-        2,
-        `ipckit: PipeWriter (fd ${fd}) was not flushed before exit: ${w.writableLength} byte${w.writableLength === 1 ? '' : 's'} not written; ` +
-          `end() it and wait for 'finish' (or await writer[Symbol.asyncDispose]()) before exiting\n`,
-      );
-    } catch {
-      // stderr is gone too: nothing more to do
-    }
-  }
-}
-
-const kFd = Symbol('fd');
-
 /**
  * The write end of a pipe: a `stream.Writable` over a real pipe fd.
  *
@@ -72,7 +48,7 @@ const kFd = Symbol('fd');
  * Every ipckit method throws `IPCKIT_CLOSED` after `close()`. Stream methods
  * (`write`, `end`, ...) keep Node's stream rules.
  */
-export class PipeWriter extends Writable implements Disposable, AsyncDisposable {
+export class PipeWriter extends Writable implements Disposable, AsyncDisposable, Unflushed {
   readonly #h: FdHandle;
   readonly #engine: StreamWriteEngine;
 
@@ -90,7 +66,7 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
     this.#h.delegate = {
       onWritable: () => {
         engine.onWritable();
-        if (!engine.pending) unflushed.delete(this);
+        if (!engine.pending) clearUnflushed(this);
       },
       onPeerClose: () => this.emit('peerclose'),
     };
@@ -236,18 +212,18 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
     this.close();
   }
 
-  /** @internal for the exit warning */
-  get [kFd](): number {
-    return this.#h.fd;
+  /** @internal What would be lost at exit (see internal/exit-report.ts). */
+  unflushedReport(): string | undefined {
+    const n = this.writableLength;
+    if (this.destroyed || n === 0) return undefined;
+    return (
+      `PipeWriter (fd ${this.#h.fd}) was not flushed before exit: ${n} byte${n === 1 ? '' : 's'} not written; ` +
+      `end() it and wait for 'finish' (or await writer[Symbol.asyncDispose]()) before exiting`
+    );
   }
 
   #watchFlush(): void {
-    if (!this.#engine.pending) return;
-    unflushed.add(this);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', warnUnflushedAtExit);
-    }
+    if (this.#engine.pending) markUnflushed(this);
   }
 
   /** @internal */
@@ -267,7 +243,7 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable 
 
   /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    unflushed.delete(this);
+    clearUnflushed(this);
     this.#engine.abort();
     const r = this.#h.close();
     cb(err ?? (r < 0 ? systemError(r, 'close') : null));

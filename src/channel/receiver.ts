@@ -459,6 +459,22 @@ export class Receiver<T = unknown> implements AsyncIterable<T>, Disposable {
     );
   }
 
+  /**
+   * Gives up ownership and returns the fd, still open (to hand it to a
+   * worker thread, which rebuilds a receiver with `Receiver.fromFd`).
+   * Throws `IPCKIT_BUSY` if bytes were already read ahead (they would be
+   * lost) or a recv() is waiting.
+   */
+  intoFd(): number {
+    if (this.#closed) throw closedError('Receiver', 'intoFd');
+    if (this.#dec.buffered > 0 || this.#dec.partial || this.#waiters.length > 0 || this.#ready !== NOTHING || this.#validating !== null) {
+      throw new IpckitError(ErrorCode.BUSY, 'Receiver.intoFd(): data was already read ahead or a recv() is waiting; hand the fd over before receiving');
+    }
+    this.#stopReading();
+    this.#closed = true;
+    return this.#h.release();
+  }
+
   /** Lets the process exit while a recv() waits. */
   unref(): this {
     if (this.#closed) throw closedError('Receiver', 'unref');

@@ -61,6 +61,7 @@ class SenderCore<T> implements Unflushed {
   readonly json: boolean;
   readonly batchSize: number;
   readonly maxSize: number;
+  readonly spareMax: number;
   /** Written-out batch buffers kept for reuse (they would otherwise be garbage). */
   spare: Buffer[] = [];
   /** The full buffer behind each queued view, for recycling. */
@@ -72,6 +73,7 @@ class SenderCore<T> implements Unflushed {
     this.batchSize = cfg.shared ? cfg.pipeBuf : BATCH;
     // One bound for both limits: maxMessageSize, and for a shared sender one atomic write.
     this.maxSize = cfg.shared ? Math.min(cfg.maxMessageSize, cfg.pipeBuf - HEADER_SIZE) : cfg.maxMessageSize;
+    this.spareMax = Math.ceil(cfg.highWaterMark / this.batchSize) + 2;
     this.batch = Buffer.allocUnsafeSlow(this.batchSize);
     this.handle = new FdHandle(binding, fd, { onWritable: () => this.onWritable() }, 'Sender');
   }
@@ -125,7 +127,12 @@ class SenderCore<T> implements Unflushed {
     );
   }
 
-  /** Frames the payload into the batch. Throws (having written nothing) if it is too large. */
+  /**
+   * Frames the payload into the batch. Throws (having written nothing) if it
+   * is too large. A frame larger than the room left is copied across fixed-
+   * size buffers, so a large message costs no extra allocation; only a
+   * shared sender keeps each frame in one buffer (one atomic write).
+   */
   append(payload: Uint8Array | string): void {
     let n: number;
     if (typeof payload === 'string') {
@@ -133,13 +140,19 @@ class SenderCore<T> implements Unflushed {
       if (HEADER_SIZE + bound > this.batch.length - this.len || bound > this.maxSize) {
         bound = Buffer.byteLength(payload);
         if (bound > this.maxSize) throw this.#tooLarge(bound);
-        this.reserve(HEADER_SIZE + bound);
+        if (HEADER_SIZE + bound > this.batch.length - this.len) {
+          if (this.cfg.shared || HEADER_SIZE + bound <= this.batchSize) this.reserve(HEADER_SIZE + bound);
+          else return this.#appendSpread(Buffer.from(payload, 'utf8'));
+        }
       }
       n = (this.batch as unknown as Utf8Writer).utf8Write(payload, this.len + HEADER_SIZE);
     } else {
       n = payload.length;
       if (n > this.maxSize) throw this.#tooLarge(n);
-      if (HEADER_SIZE + n > this.batch.length - this.len) this.reserve(HEADER_SIZE + n);
+      if (HEADER_SIZE + n > this.batch.length - this.len) {
+        if (this.cfg.shared || HEADER_SIZE + n <= this.batchSize) this.reserve(HEADER_SIZE + n);
+        else return this.#appendSpread(payload);
+      }
       this.batch.set(payload, this.len + HEADER_SIZE);
     }
     writeHeader(this.batch, this.len, n);
@@ -147,18 +160,32 @@ class SenderCore<T> implements Unflushed {
     this.queued += HEADER_SIZE + n;
   }
 
-  /** A batch buffer: a recycled one when there is one. */
-  newBatch(min: number): Buffer {
-    if (min <= this.batchSize) return this.spare.pop() ?? Buffer.allocUnsafeSlow(this.batchSize);
-    return Buffer.allocUnsafeSlow(min);
+  /** Copies a frame across as many batch buffers as it needs. */
+  #appendSpread(payload: Uint8Array): void {
+    this.queued += HEADER_SIZE + payload.length; // counted first: parts may be written during the copy
+    if (this.batch.length - this.len < HEADER_SIZE) this.reserve(HEADER_SIZE);
+    writeHeader(this.batch, this.len, payload.length);
+    this.len += HEADER_SIZE;
+    let at = 0;
+    while (at < payload.length) {
+      if (this.len === this.batch.length) this.reserve(1);
+      const m = Math.min(payload.length - at, this.batch.length - this.len);
+      this.batch.set(payload.subarray(at, at + m), this.len);
+      this.len += m;
+      at += m;
+    }
   }
 
-  /** Makes room for `n` more bytes in the batch. */
+  /** A batch buffer, recycled when there is one. */
+  newBatch(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafeSlow(this.batchSize);
+  }
+
+  /** Makes room for `n` more bytes (n at most one batch): writes or seals the batch when full. */
   reserve(n: number): void {
     if (this.batch.length - this.len >= n) return;
     if (this.len > 0) this.writeBatch();
-    // The batch was sealed (its data is queued) or is too small for this frame.
-    if (this.batch.length - this.len < n && this.len === 0) this.batch = this.newBatch(n);
+    if (this.batch.length - this.len < n) this.seal(0);
   }
 
   /** Writes what it can now; waits for writability for the rest. */
@@ -217,7 +244,6 @@ class SenderCore<T> implements Unflushed {
     if (r === this.len) {
       this.queued -= r;
       this.len = 0;
-      if (this.batch.length > this.batchSize) this.batch = this.newBatch(0); // do not keep a huge one
       return;
     }
     if (r >= 0 || r === EAGAIN) {
@@ -233,15 +259,16 @@ class SenderCore<T> implements Unflushed {
   /** Moves the batch (from `from`) to the queue and starts a fresh one. */
   seal(from: number): void {
     if (this.len === 0) return;
-    this.queue.push(this.batch.subarray(0, this.len));
+    this.queue.push(this.len === this.batch.length ? this.batch : this.batch.subarray(0, this.len));
     this.bases.push(this.batch);
     if (this.queue.length === 1) this.offset = from;
-    this.batch = this.newBatch(0);
+    this.batch = this.newBatch();
     this.len = 0;
   }
 
+  /** Keeps written buffers for reuse, up to what the high-water mark can need. */
   #recycle(buf: Buffer): void {
-    if (buf.length === this.batchSize && this.spare.length < 4) this.spare.push(buf);
+    if (this.spare.length < this.spareMax) this.spare.push(buf);
   }
 
   waitWritable(): void {
@@ -458,6 +485,25 @@ export class Sender<T = unknown> implements AsyncDisposable {
     }
     core.append(payload);
     core.flushSync(timeout);
+  }
+
+  /**
+   * Gives up ownership and returns the fd, still open (to hand it to a
+   * worker thread, which rebuilds a sender with `Sender.fromFd`). Throws
+   * `IPCKIT_BUSY` while messages are queued or other clones are open.
+   */
+  intoFd(): number {
+    const core = this.#live('intoFd');
+    if (core.queued > 0 || core.refs > 1) {
+      throw new IpckitError(
+        ErrorCode.BUSY,
+        core.queued > 0 ? `Sender.intoFd(): ${core.queued} bytes are still queued; await ready() or close() them first` : 'Sender.intoFd(): other clones of this sender are open',
+      );
+    }
+    this.#closed = RESOLVED;
+    core.refs = 0;
+    clearUnflushed(core);
+    return core.handle.release();
   }
 
   /** Another sender on the same channel, sharing this one's queue (frames never interleave). */

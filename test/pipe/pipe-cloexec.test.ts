@@ -71,6 +71,8 @@ describe('close-on-exec', () => {
     const allowed = inheritableTargets();
     const stop = new SharedArrayBuffer(4);
     const workers = [0, 1, 2].map(() => new Worker(fixture('pipe-churn-worker'), { workerData: stop }));
+    const exits = Promise.all(workers.map((w) => once(w, 'exit'))); // before they can exit
+    const reports = Promise.all(workers.map(async (w) => (await once(w, 'message'))[0] as number));
     await Promise.all(workers.map((w) => once(w, 'online')));
     const leaks: string[] = [];
     let spawned = 0;
@@ -83,8 +85,8 @@ describe('close-on-exec', () => {
     } finally {
       Atomics.store(new Int32Array(stop), 0, 1);
     }
-    const made = (await Promise.all(workers.map(async (w) => (await once(w, 'message'))[0] as number))).reduce((x, y) => x + y, 0);
-    await Promise.all(workers.map((w) => once(w, 'exit')));
+    const made = (await reports).reduce((x, y) => x + y, 0);
+    await exits;
     assert.equal(spawned, 300);
     assert.ok(made > 300, `the workers made only ${made} pipes`);
     assert.deepEqual(leaks, []);

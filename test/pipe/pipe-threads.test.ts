@@ -17,9 +17,10 @@ checkFdLeaks();
 describe('threads', () => {
   it('a worker thread moves 4 MiB through its own pipe', async () => {
     const w = new Worker(fixture('worker-pipe'), { workerData: 'close' });
+    const exit = once(w, 'exit'); // listen now: the worker may be gone before we await it
     const [msg] = (await once(w, 'message')) as [{ bytes: number }];
     assert.equal(msg.bytes, 4 << 20);
-    assert.equal((await once(w, 'exit'))[0], 0);
+    assert.equal((await exit)[0], 0);
   });
 
   it('a worker terminated with a reader active and a writer blocked exits cleanly and closes its fds', async () => {

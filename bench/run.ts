@@ -5,10 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
+import { channelSuite } from './channel/suite.js';
 import { pipeSuite } from './pipe/suite.js';
 import { buildDir, root, type Suite } from './util.js';
 
-const suites: Suite[] = [pipeSuite];
+const suites: Suite[] = [pipeSuite, channelSuite];
 
 const args = process.argv.slice(2);
 let reps = 5;

@@ -104,6 +104,8 @@ export class Receiver<T = unknown> implements AsyncIterable<T>, Disposable {
     this.#cfg = cfg;
     this.#dec = new FrameDecoder(cfg.maxMessageSize);
     this.#h = new FdHandle(binding, fd, { onRead: (n, d) => this.#onRead(n, d) }, 'Receiver');
+    // Reading ahead must not keep the process alive: only a waiting recv() does.
+    this.#h.setRef(false);
     this.#update();
   }
 
@@ -396,17 +398,17 @@ export class Receiver<T = unknown> implements AsyncIterable<T>, Disposable {
    */
   recvSync(options?: { readonly timeout?: number }): T {
     if (this.#closed) throw closedError('Receiver', 'recvSync');
-    const timeout = validateTimeout(validateOptions<{ timeout: number }>(options).timeout, 'options.timeout');
+    const timeout = options === undefined ? -1 : validateTimeout(validateOptions<{ timeout: number }>(options).timeout, 'options.timeout');
     if (this.#waiters.length > 0) throw new IpckitError(ErrorCode.BUSY, 'Receiver.recvSync(): a recv() is waiting on this receiver');
+    // This thread reads the fd itself now: watching it with epoll as well
+    // would only add a wake-up to every write into the pipe. recv(),
+    // tryRecv() and iteration start watching again.
+    this.#stopReading();
     const deadline = timeout >= 0 ? performance.now() + timeout : Infinity;
     const b = this.#h.binding;
     for (;;) {
       const st = this.#produce();
-      if (st === VALUE) {
-        const v = this.#out as T;
-        if (!this.#reading) this.#update();
-        return v;
-      }
+      if (st === VALUE) return this.#out as T;
       if (st === END) throw endError();
       if (st === FAILED) throw this.#takeFailure();
       if (st === ASYNC) {

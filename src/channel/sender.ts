@@ -16,6 +16,8 @@ import { resolveOptions, type ChannelOptions } from './options.js';
 /** Bytes a batch holds before it is written at once rather than on the next tick. */
 const BATCH = 64 * 1024;
 const RESOLVED = Promise.resolve();
+/** Where the native writeSync reports bytes written (one thread, read at once). */
+const WRITTEN = new Float64Array(1);
 
 type Utf8Writer = { utf8Write(text: string, offset: number, length?: number): number };
 
@@ -329,7 +331,7 @@ class SenderCore<T> implements Unflushed {
   flushSync(timeout: number): void {
     const b = this.handle.binding;
     const h = this.handle.native('sendSync');
-    const out = new Float64Array(1);
+    const out = WRITTEN;
     const failed = (r: number): never => {
       if (r === ETIMEDOUT) throw new IpckitError(ErrorCode.TIMEOUT, `Sender.sendSync(): the pipe had no room for ${timeout} ms`);
       this.fail(r);
@@ -475,7 +477,7 @@ export class Sender<T = unknown> implements AsyncDisposable {
    */
   sendSync(value: T, options?: SendSyncOptions): void {
     const core = this.#live('sendSync');
-    const timeout = validateTimeout(validateOptions<SendSyncOptions>(options).timeout, 'options.timeout');
+    const timeout = options === undefined ? -1 : validateTimeout(validateOptions<SendSyncOptions>(options).timeout, 'options.timeout');
     if (core.broken !== null) throw core.broken;
     let payload: Uint8Array | string;
     try {

@@ -338,6 +338,21 @@ describe('channel: backpressure and the other side going away', () => {
   });
 });
 
+describe('channel: keeping the process alive', () => {
+  it('an open channel nobody waits on lets the process exit; a waiting recv() keeps it alive', async () => {
+    const { spawn } = await import('node:child_process');
+    const { exited, text } = await import('../helpers/children.js');
+    const src = JSON.stringify(new URL('../../src/index.js', import.meta.url).href);
+    const idle = spawn(process.execPath, ['--input-type=module', '-e', `import { channel } from ${src}; const [tx, rx] = channel(); await tx.send(1); console.log('left open');`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [out, [code]] = await Promise.all([text(idle.stdout), exited(idle)]);
+    assert.equal(code, 0);
+    assert.equal(out.trim(), 'left open');
+    const waiting = spawn(process.execPath, ['--input-type=module', '-e', `import { channel } from ${src}; const [tx, rx] = channel(); setTimeout(() => tx.send('late'), 50); console.log(await rx.recv());`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [out2] = await Promise.all([text(waiting.stdout), exited(waiting)]);
+    assert.equal(out2.trim(), 'late', 'the process exited while recv() waited');
+  });
+});
+
 describe('channel: after close', () => {
   it('every Sender and Receiver method throws or rejects with IPCKIT_CLOSED', async () => {
     const [tx, rx] = channel<number>();

@@ -132,10 +132,15 @@ describe('channel: codecs', () => {
   it('json round-trips any JSON value (property)', async () => {
     const [tx, rx] = channel<unknown>();
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), async (value) => {
-        await tx.send(value);
-        assert.deepEqual(await rx.recv(), JSON.parse(JSON.stringify(value)));
-      }),
+      // Values with a __proto__ or constructor key are refused by design
+      // (tested in channel-limits); every other JSON value round-trips.
+      fc.asyncProperty(
+        fc.jsonValue().filter((v) => !/"(__proto__|constructor)":/.test(JSON.stringify(v))),
+        async (value) => {
+          await tx.send(value);
+          assert.deepEqual(await rx.recv(), JSON.parse(JSON.stringify(value)));
+        },
+      ),
       { numRuns: 300 },
     );
     rx.close();

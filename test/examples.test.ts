@@ -1,0 +1,30 @@
+// Every example in examples/ runs as written and prints what it promises.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { exited, text } from './helpers/children.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const expected: Record<string, RegExp> = {
+  'pipe-joined-output.mjs': /\[child\] out 1[\s\S]*err 3\n[\s\S]*exit code 0/,
+  'pipe-sync-cli.mjs': /\[ 'apple', 'fig', 'pear' \]/,
+  'channel-workers.mjs': /sum of squares 1\.\.9 = 285/,
+  'channel-request-response.mjs': /\{ id: 1, upper: 'CHANNELS' \}/,
+};
+
+describe('examples', () => {
+  const files = readdirSync(`${root}examples`).filter((f) => f.endsWith('.mjs'));
+  it('every example has an expected output here', () => {
+    assert.deepEqual(files.filter((f) => !(f in expected)), []);
+  });
+  for (const file of files) {
+    it(`${file} runs and prints what it promises`, async () => {
+      const child = spawn(process.execPath, [`examples/${file}`], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const [out, err, [code]] = await Promise.all([text(child.stdout), text(child.stderr), exited(child)]);
+      assert.equal(code, 0, err);
+      assert.match(out, expected[file]!);
+    });
+  }
+});

@@ -15,7 +15,11 @@
             "native/io/io.c",
             "native/io/handle_napi.c",
             "native/pipe/pipe.c",
-            "native/pipe/pipe_napi.c"
+            "native/pipe/pipe_napi.c",
+            "native/fifo/fifo.c",
+            "native/fifo/fifo_napi.c",
+            "native/uds/uds.c",
+            "native/uds/uds_napi.c"
           ],
           "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
           "xcode_settings": {

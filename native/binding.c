@@ -2,7 +2,9 @@
  * functions. The addon is context-aware: it loads in every worker thread. */
 #include "common/env.h"
 #include "io/handle.h"
+#include "fifo/fifo_napi.h"
 #include "pipe/pipe_napi.h"
+#include "uds/uds_napi.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (ipk_env_init(env) != napi_ok) {
@@ -11,6 +13,8 @@ static napi_value init(napi_env env, napi_value exports) {
   }
   ipk_handle_napi_init(env, exports);
   ipk_pipe_napi_init(env, exports);
+  ipk_fifo_napi_init(env, exports);
+  ipk_uds_napi_init(env, exports);
   return exports;
 }
 

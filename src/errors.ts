@@ -43,6 +43,20 @@ export const ErrorCode = {
   VALIDATION_FAILED: 'IPCKIT_VALIDATION_FAILED',
   /** The byte stream is not a valid frame stream (corrupt, interleaved, or from another program). */
   PROTOCOL: 'IPCKIT_PROTOCOL',
+  /** A path does not fit a Unix socket address (sun_path); nothing was created. */
+  PATH_TOO_LONG: 'IPCKIT_PATH_TOO_LONG',
+  /** A path given as a FIFO is something else (nothing was opened). */
+  NOT_FIFO: 'IPCKIT_NOT_FIFO',
+  /** A FIFO (or socket file) belongs to another user and was not opened. */
+  FOREIGN_OWNER: 'IPCKIT_FOREIGN_OWNER',
+  /** A message carried more fds than allowed; it was dropped and every fd in it closed. */
+  TOO_MANY_FDS: 'IPCKIT_TOO_MANY_FDS',
+  /** The kernel truncated the fds of a message (MSG_CTRUNC); it was dropped and every fd that arrived closed. */
+  FDS_TRUNCATED: 'IPCKIT_FDS_TRUNCATED',
+  /** A datagram or record was written only in part (it is not delivered whole). */
+  PARTIAL_WRITE: 'IPCKIT_PARTIAL_WRITE',
+  /** The other end of a connection has closed. */
+  PEER_CLOSED: 'IPCKIT_PEER_CLOSED',
 } as const;
 
 /** A library error code: one of the values of {@link ErrorCode}. */

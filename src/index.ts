@@ -4,6 +4,8 @@
  * This module only re-exports; each primitive documents itself:
  * - pipes: `pipe()`, `PipeReader`, `PipeWriter`, `spawn()` (src/pipe)
  * - channels: `channel()`, `Sender`, `Receiver`, `duplexChannel()` (src/channel)
+ * - FIFOs: `createFifo()`, `openFifo()` (src/fifo)
+ * - Unix domain sockets: `listenUnix()`, `connectUnix()`, `socketPair()`, ... (src/uds)
  *
  * @module
  */
@@ -58,3 +60,33 @@ export {
   type ValidationError,
   type Validator,
 } from './channel/index.js';
+export { createFifo, openFifo, type CreateFifoOptions, type OpenFifoOptions } from './fifo/index.js';
+export {
+  addressInfo,
+  connectSeqpacket,
+  connectUnix,
+  createDatagramSocket,
+  DEFAULT_MAX_FDS,
+  listenSeqpacket,
+  listenUnix,
+  MAX_FDS_CAP,
+  ReceivedFd,
+  SeqpacketSocket,
+  socketPair,
+  UnixDatagramSocket,
+  UnixServer,
+  UnixStream,
+  type ConnectOptions,
+  type DatagramOptions,
+  type FdKind,
+  type FdLike,
+  type MessageSocketOptions,
+  type PeerCredentials,
+  type ReceiveOptions,
+  type SendOptions,
+  type UnixAddress,
+  type UnixAddressInfo,
+  type UnixMessage,
+  type UnixServerOptions,
+  type UnixStreamOptions,
+} from './uds/index.js';

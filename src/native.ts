@@ -75,6 +75,37 @@ export interface NativeBinding {
   readonly KIND_FILE: number;
   readonly KIND_DIR: number;
   readonly KIND_OTHER: number;
+
+  // FIFOs (native/fifo/fifo_napi.c)
+  fifoCreate(path: string, mode: number): number;
+  fifoOpen(path: string, forWrite: boolean, owner: Float64Array): number;
+  readonly ENOTFIFO: number;
+
+  // Unix domain sockets (native/uds/uds_napi.c)
+  udsSocket(type: number, nonblock: boolean): number;
+  udsSocketPair(type: number, out: Int32Array): number;
+  udsBind(fd: number, name: Uint8Array, abstract: boolean): number;
+  udsConnect(fd: number, name: Uint8Array, abstract: boolean): number;
+  udsCheckAddress(name: Uint8Array, abstract: boolean): number;
+  udsListen(fd: number, backlog: number): number;
+  udsAccept(fd: number): number;
+  udsShutdown(fd: number, how: number): number;
+  udsType(fd: number): number;
+  udsPeerCred(fd: number, out: Float64Array): number;
+  udsSockName(fd: number): [Buffer, boolean] | undefined | number;
+  udsPeerName(fd: number): [Buffer, boolean] | undefined | number;
+  udsSend(h: NativeHandle, chunks: readonly Uint8Array[], offsetInFirst: number, fds: Int32Array | undefined, to: Uint8Array | undefined, toAbstract: boolean): number;
+  setReadMode(h: NativeHandle, mode: number, maxFds: number, wantFrom: boolean): number;
+  readonly UDS_STREAM: number;
+  readonly UDS_DGRAM: number;
+  readonly UDS_SEQPACKET: number;
+  readonly READ_BYTES: number;
+  readonly READ_STREAM_FDS: number;
+  readonly READ_MESSAGES: number;
+  readonly MAX_FDS: number;
+  readonly ECTRUNC: number;
+  readonly EPARTIAL: number;
+  readonly SUN_PATH_MAX: number;
 }
 
 function packageRoot(): string {

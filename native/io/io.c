@@ -107,6 +107,16 @@ int ipk_io_mode_for_kind(int kind) {
   }
 }
 
+/* A read of 0 from a pipe or FIFO means "no writer". For a FIFO reader
+ * opened before any writer, that is not the end of the stream yet: the
+ * kernel reports POLLHUP only once a writer has come and gone. */
+static int pipe_really_ended(int fd, int mode) {
+  if (mode != IPK_IO_NOWAIT && mode != IPK_IO_NONBLOCK) return 1;
+  struct pollfd p = {fd, POLLIN, 0};
+  if (poll(&p, 1, 0) < 0) return 1;
+  return (p.revents & POLLHUP) != 0;
+}
+
 /* ---- non-blocking transfer ---------------------------------------------- */
 ssize_t ipk_io_read(int fd, int mode, void* buf, size_t len) {
   ssize_t r;
@@ -126,6 +136,7 @@ ssize_t ipk_io_read(int fd, int mode, void* buf, size_t len) {
         r = read(fd, buf, len);
         break;
     }
+    if (r == 0 && len > 0 && !pipe_really_ended(fd, mode)) return -EAGAIN;
     if (r >= 0) return r;
     if (errno == EINTR) continue;
     if (errno == EWOULDBLOCK) return -EAGAIN;
@@ -212,8 +223,10 @@ ssize_t ipk_io_read_wait(int fd, int mode, void* buf, size_t len, int timeout_ms
    * read(2): one syscall, as in C. */
   if (timeout_ms < 0 && mode != IPK_IO_NONBLOCK) {
     ssize_t r = read_blocking_once(fd, mode, buf, len);
+    if (r == 0 && len > 0 && !pipe_really_ended(fd, mode)) r = -EAGAIN; /* a FIFO with no writer yet */
     if (r != -EAGAIN) return r;
-    /* Someone else set O_NONBLOCK on the shared description: poll instead. */
+    /* Someone else set O_NONBLOCK on the shared description, or a FIFO
+     * waits for its first writer: poll instead. */
   }
   for (;;) {
     if (mode != IPK_IO_BLOCKING && mode != IPK_IO_FILE) {

@@ -4,8 +4,8 @@
  */
 import { finished } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { ErrorCode, IpckitError, systemError } from '../errors.js';
-import { ETIMEDOUT, FdHandle } from '../internal/handle.js';
+import { closedError, ErrorCode, IpckitError, systemError } from '../errors.js';
+import { EAGAIN, ETIMEDOUT, FdHandle } from '../internal/handle.js';
 import { clearUnflushed, markUnflushed, type Unflushed } from '../internal/exit-report.js';
 import { kHandOff } from '../internal/handoff.js';
 import { StreamWriteEngine } from '../internal/stream-io.js';
@@ -67,6 +67,10 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable,
       onWritable: () => {
         engine.onWritable();
         if (!engine.pending) clearUnflushed(this);
+        if (this.#waitingRecords) {
+          this.#waitingRecords = false;
+          this.#pumpRecords();
+        }
       },
       onPeerClose: () => this.emit('peerclose'),
     };
@@ -124,6 +128,73 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable,
     Object.assign(err, { bytesWritten: out[0] });
     throw err;
   }
+
+  /**
+   * Writes `record` with a single write(2) of at most PIPE_BUF bytes (4096
+   * on Linux), which the kernel keeps whole: records from several writers
+   * of one pipe or FIFO never tear or interleave. Waits (without blocking)
+   * while the pipe is full, and until earlier `write()` calls have drained.
+   *
+   * Rejects with `IPCKIT_MESSAGE_TOO_LARGE` for a record above PIPE_BUF
+   * (nothing is written), `EPIPE` when no reader is left.
+   */
+  writeRecord(record: Uint8Array): Promise<void> {
+    try {
+      this.#h.native('writeRecord');
+      validateBytes(record, 'record');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const max = this.#h.binding.PIPE_BUF;
+    if (record.length > max) {
+      return Promise.reject(
+        new IpckitError(ErrorCode.MESSAGE_TOO_LARGE, `PipeWriter.writeRecord(): a ${record.length}-byte record is above PIPE_BUF (${max}); the kernel would not keep it whole`),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#records.push({ data: record, resolve, reject });
+      if (this.#records.length === 1) this.#pumpRecords();
+    });
+  }
+
+  #records: Array<{ data: Uint8Array; resolve(): void; reject(err: unknown): void }> = [];
+
+  #pumpRecords(): void {
+    while (this.#records.length > 0) {
+      if (this.#h.closed) {
+        const rs = this.#records;
+        this.#records = [];
+        for (const r of rs) r.reject(closedError('PipeWriter', 'writeRecord'));
+        return;
+      }
+      if (this.#engine.pending || this.writableLength > 0) {
+        // Behind earlier write() calls: go on once they drained.
+        this.once('drain', () => this.#pumpRecords());
+        return;
+      }
+      const rec = this.#records[0]!;
+      const r = this.#h.write(rec.data, 0);
+      if (r === rec.data.length) {
+        this.#records.shift();
+        rec.resolve();
+        continue;
+      }
+      if (r === EAGAIN || r === 0) {
+        this.#waitingRecords = true;
+        const w = this.#h.awaitWritable();
+        if (w < 0) {
+          this.#records.shift();
+          rec.reject(systemError(w, 'epoll_ctl'));
+          continue;
+        }
+        return;
+      }
+      this.#records.shift();
+      rec.reject(r > 0 ? new IpckitError(ErrorCode.PARTIAL_WRITE, `PipeWriter.writeRecord(): only ${r} of ${rec.data.length} bytes were written`) : systemError(r, 'write'));
+    }
+  }
+
+  #waitingRecords = false;
 
   /** A second writer on the same pipe (dup(2), close-on-exec). */
   tryClone(options?: PipeWriterOptions): PipeWriter {
@@ -245,6 +316,9 @@ export class PipeWriter extends Writable implements Disposable, AsyncDisposable,
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     clearUnflushed(this);
     this.#engine.abort();
+    const records = this.#records;
+    this.#records = [];
+    for (const r of records) r.reject(closedError('PipeWriter', 'writeRecord'));
     const r = this.#h.close();
     cb(err ?? (r < 0 ? systemError(r, 'close') : null));
   }

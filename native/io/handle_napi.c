@@ -9,6 +9,27 @@
 
 #define IPK_DEFAULT_MAX_READ (1024 * 1024)
 
+/* Not every pipe honours RWF_NOWAIT (a FIFO opened by path does not, on
+ * some kernels). The first EOPNOTSUPP switches the handle to O_NONBLOCK on
+ * its open file description, for good (the flags are put back at close),
+ * and the caller retries. */
+static int nowait_refused(ipk_handle* h, ssize_t r) {
+  if (r != -EOPNOTSUPP || h->mode != IPK_IO_NOWAIT || h->fd < 0) return 0;
+  int flags = ipk_fd_get_status_flags(h->fd);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) {
+    ipk_fd_set_nonblock(h->fd, 1);
+    h->restore_flags = flags;
+  }
+  h->mode = IPK_IO_NONBLOCK;
+  return 1;
+}
+
+/* Runs an I/O expression that uses h->mode, again after a mode switch. */
+#define IO(h, r, expr) \
+  do {                 \
+    (r) = (expr);      \
+  } while (nowait_refused((h), (r)))
+
 static void handle_unref_struct(ipk_handle* h) {
   if (--h->refs > 0) return;
   free(h->scratch);
@@ -102,7 +123,8 @@ static void stream_read(ipk_handle* h) {
     /* Nothing counted: end of stream, an error, or a spurious wake-up. */
     uint8_t tmp[512];
     napi_value buf = NULL;
-    ssize_t r = ipk_io_read(h->fd, h->mode, tmp, sizeof tmp);
+    ssize_t r;
+    IO(h, r, ipk_io_read(h->fd, h->mode, tmp, sizeof tmp));
     if (r == -EAGAIN) return;
     if (r > 0) {
       void* d;
@@ -120,7 +142,7 @@ static void stream_read(ipk_handle* h) {
       ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, -ENOMEM), NULL, NULL);
       return;
     }
-    r = ipk_io_read(h->fd, h->mode, d, n);
+    IO(h, r, ipk_io_read(h->fd, h->mode, d, n));
     if (r == -EAGAIN) return;
     ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, r), r > 0 ? buf : NULL, NULL);
     if (r < (ssize_t)n) return; /* drained, ended or failed */
@@ -361,7 +383,9 @@ static napi_value js_try_read(napi_env env, napi_callback_info info) {
     return NULL;
   if (h->fd < 0) return ipk_int(env, -EBADF);
   if (off < 0 || n < 0 || (size_t)off + (size_t)n > len) return ipk_int(env, -EINVAL);
-  return ipk_int(env, ipk_io_read(h->fd, h->mode, data + off, (size_t)n));
+  ssize_t r;
+  IO(h, r, ipk_io_read(h->fd, h->mode, data + off, (size_t)n));
+  return ipk_int(env, r);
 }
 
 static napi_value js_await_writable(napi_env env, napi_callback_info info) {
@@ -403,7 +427,9 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
     return NULL;
   if (h->fd < 0) return ipk_int(env, -EBADF);
   if (off < 0 || end < off || (size_t)end > len) return ipk_int(env, -EINVAL);
-  return ipk_int(env, ipk_io_write(h->fd, h->mode, data + off, (size_t)(end - off)));
+  ssize_t r;
+  IO(h, r, ipk_io_write(h->fd, h->mode, data + off, (size_t)(end - off)));
+  return ipk_int(env, r);
 }
 
 #define IPK_IOV_MAX 1024
@@ -443,7 +469,9 @@ static napi_value js_writev(napi_env env, napi_callback_info info) {
     n++;
   }
   if (n == 0) return ipk_int(env, 0);
-  return ipk_int(env, ipk_io_writev(h->fd, h->mode, iov, n));
+  ssize_t r;
+  IO(h, r, ipk_io_writev(h->fd, h->mode, iov, n));
+  return ipk_int(env, r);
 }
 
 /* close(h) -> 0 | -errno. Idempotent. */
@@ -474,7 +502,9 @@ static napi_value js_read_sync(napi_env env, napi_callback_info info) {
     return NULL;
   if (h->fd < 0) return ipk_int(env, -EBADF);
   if (off < 0 || n < 0 || (size_t)off + (size_t)n > len) return ipk_int(env, -EINVAL);
-  return ipk_int(env, ipk_io_read_wait(h->fd, h->mode, data + off, (size_t)n, timeout));
+  ssize_t r;
+  IO(h, r, ipk_io_read_wait(h->fd, h->mode, data + off, (size_t)n, timeout));
+  return ipk_int(env, r);
 }
 
 /* writeSync(h, bytes, offset, length, timeoutMs, out: Float64Array) -> n | -errno
@@ -493,7 +523,8 @@ static napi_value js_write_sync(napi_env env, napi_callback_info info) {
   if (off < 0 || n < 0 || (size_t)off + (size_t)n > len || outlen < sizeof(double))
     return ipk_int(env, -EINVAL);
   size_t written = 0;
-  ssize_t r = ipk_io_write_all_wait(h->fd, h->mode, data + off, (size_t)n, timeout, &written);
+  ssize_t r;
+  IO(h, r, ipk_io_write_all_wait(h->fd, h->mode, data + off, (size_t)n, timeout, &written));
   double w = (double)written;
   memcpy(outp, &w, sizeof w);
   return ipk_int(env, r);
@@ -511,7 +542,8 @@ static napi_value js_read_now(napi_env env, napi_callback_info info) {
   void* d;
   napi_value buf;
   if (napi_create_buffer(env, (size_t)max, &d, &buf) != napi_ok) return NULL;
-  ssize_t r = ipk_io_read_wait(h->fd, h->mode, d, (size_t)max, -1);
+  ssize_t r;
+  IO(h, r, ipk_io_read_wait(h->fd, h->mode, d, (size_t)max, -1));
   if (r <= 0) return ipk_int(env, r);
   if (r == max) return buf;
   napi_value copy;
@@ -533,7 +565,8 @@ static napi_value js_read_wait_copy(napi_env env, napi_callback_info info) {
   if (!ipk_get_i32(env, argv[1], &timeout)) return NULL;
   if (h->fd < 0) return ipk_int(env, -EBADF);
   if (h->scratch == NULL && (h->scratch = malloc(IPK_SCRATCH)) == NULL) return ipk_int(env, -ENOMEM);
-  ssize_t r = ipk_io_read_wait(h->fd, h->mode, h->scratch, IPK_SCRATCH, timeout);
+  ssize_t r;
+  IO(h, r, ipk_io_read_wait(h->fd, h->mode, h->scratch, IPK_SCRATCH, timeout));
   if (r <= 0) return ipk_int(env, r);
   napi_value buf;
   void* d;

@@ -60,6 +60,9 @@ export class StreamReadEngine {
     } else if (nread === 0) {
       this.stop();
       this.#stream.push(null);
+      // Emits 'end' now if everything was consumed, even if nobody reads
+      // (as net.Socket does), so the stream can be released.
+      this.#stream.read(0);
     } else if (nread !== EAGAIN) {
       this.stop();
       this.#stream.destroy(systemError(nread, this.#syscall));

@@ -71,7 +71,15 @@ export function peerCredentialsOf(b: NativeBinding, fd: number): PeerCredentials
  *
  * `end()` shuts down the writing side only (the peer sees the end of the
  * stream while this side can still read); the stream is destroyed once both
- * sides are done. `close()` closes at once.
+ * sides are done. `close()` closes at once. Note Node's rule for
+ * `for await (const chunk of stream)`: when the loop ends, the stream is
+ * destroyed, so to answer after reading to the end use
+ * `stream.iterator({ destroyOnReturn: false })` or `'data'`/`'end'`.
+ *
+ * Like a `net.Socket`, it reads as soon as it is made (up to
+ * `readableHighWaterMark`), so it notices its peer leaving even if nobody
+ * consumes it, and keeps the process alive while open (`unref()` to let
+ * the process exit).
  *
  * Events beyond `Duplex`'s: `'fds'` with `ReceivedFd[]`, just before the
  * data chunk they arrived with. If no `'fds'` listener is attached, received
@@ -112,6 +120,10 @@ export class UnixStream extends Duplex implements Disposable {
       onWritable: () => writer.onWritable(),
       onPeerClose: () => this.emit('peerclose'),
     };
+    // Read from the start (as net.Socket does), up to the high-water mark:
+    // a connection nobody consumes still notices its peer leaving, ends,
+    // and is released.
+    this.read(0);
   }
 
   /**

@@ -131,9 +131,18 @@ export function toFdArray(fds: readonly FdLike[], name: string, max: number): In
   if (!Array.isArray(fds)) throw invalidArgument(name, 'an array of fds (numbers or objects with an fd)', fds);
   if (fds.length > max) throw invalidArgument(name, `at most ${max} fds`, `${fds.length} fds`);
   const out = new Int32Array(fds.length);
+  const b = native();
   fds.forEach((f, i) => {
     const fd = typeof f === 'number' ? f : (f as { fd?: unknown } | null)?.fd;
     if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw invalidArgument(`${name}[${i}]`, 'an fd (a number, or an object with an fd)', f);
+    // A closed fd would fail the whole sendmsg later, after the bytes were
+    // queued, and take the connection down with it; refuse it here instead.
+    const r = b.statusFlags(fd);
+    if (r < 0) {
+      const err = systemError(r, 'sendmsg');
+      err.message = `${err.code}: ${name}[${i}] (${fd}) is not an open fd, sendmsg`;
+      throw err;
+    }
     out[i] = fd;
   });
   return out;

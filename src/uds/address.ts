@@ -50,7 +50,7 @@ export function resolveAddress(value: unknown, name = 'address'): ResolvedAddres
   } else {
     throw invalidArgument(name, 'a path, { path }, or { abstract }', value);
   }
-  const max = native().SUN_PATH_MAX - (abstract ? 0 : 0);
+  const max = native().SUN_PATH_MAX;
   if (bytes.length > max) {
     throw new IpckitError(
       ErrorCode.PATH_TOO_LONG,

@@ -60,8 +60,6 @@ interface Waiter {
   cleanup(): void;
 }
 
-const ECONNREFUSED = -111;
-
 /** @internal Shared by UnixDatagramSocket and SeqpacketSocket. */
 export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Disposable {
   protected readonly h: FdHandle;
@@ -355,7 +353,7 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
       if (r >= 0) {
         p.reject(new IpckitError(ErrorCode.PARTIAL_WRITE, `${this.#what}.send(): only ${r} of ${p.data.length} bytes of a message were written; the message is incomplete`));
       } else {
-        p.reject(r === ECONNREFUSED && p.to !== undefined ? systemError(r, 'sendto', p.to.display) : systemError(r, 'sendmsg'));
+        p.reject(p.to !== undefined ? systemError(r, 'sendto', p.to.display) : systemError(r, 'sendmsg'));
       }
     }
     this.#update();

@@ -84,7 +84,8 @@ export interface NativeBinding {
   // Unix domain sockets (native/uds/uds_napi.c)
   udsSocket(type: number, nonblock: boolean): number;
   udsSocketPair(type: number, out: Int32Array): number;
-  udsBind(fd: number, name: Uint8Array, abstract: boolean): number;
+  /** Binds; `mode` -1 leaves the umask's default, else the file gets exactly `mode`. */
+  udsBind(fd: number, name: Uint8Array, abstract: boolean, mode: number): number;
   udsConnect(fd: number, name: Uint8Array, abstract: boolean): number;
   udsCheckAddress(name: Uint8Array, abstract: boolean): number;
   udsListen(fd: number, backlog: number): number;

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef MSG_NOSIGNAL
@@ -98,8 +100,48 @@ int ipk_uds_socketpair(int type, int fds[2]) {
 #endif
 }
 
-int ipk_uds_bind(int fd, const struct sockaddr_un* addr, socklen_t len) {
-  return bind(fd, (const struct sockaddr*)addr, len) == 0 ? 0 : -errno;
+/* Widens the socket file just bound at `path` to exactly `mode` when the
+ * umask narrowed it. Never through the path itself (another process could
+ * have swapped it for a symlink by now): through an O_PATH fd of what is
+ * there, checked to be a socket owned by us. Linux only; elsewhere the umask
+ * may leave the file narrower than asked, never wider. */
+static int widen_to_mode(const char* path, mode_t mode) {
+#if IPK_LINUX && defined(O_PATH)
+  int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (pfd < 0) return -errno;
+  struct stat st;
+  int r = 0;
+  if (fstat(pfd, &st) != 0) {
+    r = -errno;
+  } else if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
+    r = -EPERM; /* not the socket we bound */
+  } else if ((st.st_mode & 07777) != mode) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", pfd);
+    if (chmod(proc, mode) != 0) r = -errno;
+  }
+  ipk_fd_close(pfd);
+  return r;
+#else
+  (void)path;
+  (void)mode;
+  return 0;
+#endif
+}
+
+int ipk_uds_bind(int fd, const struct sockaddr_un* addr, socklen_t len, int mode) {
+  /* Linux and the BSDs create the file from the socket inode's mode, minus
+   * the umask: set it first, so the file never exists wider than asked. */
+  if (mode >= 0 && fchmod(fd, (mode_t)mode) != 0) return -errno;
+  if (bind(fd, (const struct sockaddr*)addr, len) != 0) return -errno;
+  if (mode >= 0 && addr->sun_path[0] != '\0') {
+    int r = widen_to_mode(addr->sun_path, (mode_t)mode);
+    if (r < 0) {
+      unlink(addr->sun_path);
+      return r;
+    }
+  }
+  return 0;
 }
 
 int ipk_uds_listen(int fd, int backlog) { return listen(fd, backlog) == 0 ? 0 : -errno; }

@@ -31,7 +31,10 @@ int ipk_uds_addr(struct sockaddr_un* out, socklen_t* len, const char* name, size
 /* A new AF_UNIX socket, close-on-exec; non-blocking if `nonblock`. */
 int ipk_uds_socket(int type, int nonblock);
 int ipk_uds_socketpair(int type, int fds[2]);
-int ipk_uds_bind(int fd, const struct sockaddr_un* addr, socklen_t len);
+/* Binds. With `mode` >= 0 (paths): the socket file gets exactly that mode,
+ * never wider at any instant, whatever the umask (Linux; elsewhere the umask
+ * may narrow it). */
+int ipk_uds_bind(int fd, const struct sockaddr_un* addr, socklen_t len, int mode);
 int ipk_uds_listen(int fd, int backlog);
 /* Accepts one connection, close-on-exec, blocking description. -EAGAIN when none is pending. */
 int ipk_uds_accept(int fd);

@@ -61,16 +61,17 @@ static napi_value js_socketpair(napi_env env, napi_callback_info info) {
 }
 
 /* bind(fd, name, abstract) / connect(fd, name, abstract) */
+/* udsBind(fd, name, abstract, mode): mode -1 leaves the umask's default. */
 static napi_value js_bind(napi_env env, napi_callback_info info) {
-  IPK_ARGS(3);
-  int32_t fd;
-  if (!ipk_get_i32(env, argv[0], &fd)) return NULL;
+  IPK_ARGS(4);
+  int32_t fd, mode;
+  if (!ipk_get_i32(env, argv[0], &fd) || !ipk_get_i32(env, argv[3], &mode)) return NULL;
   struct sockaddr_un a;
   socklen_t l;
   int r = addr_arg(env, argv[1], argv[2], &a, &l);
   if (r == INT32_MIN) return NULL;
   if (r < 0) return ipk_int(env, r);
-  return ipk_int(env, ipk_uds_bind(fd, &a, l));
+  return ipk_int(env, ipk_uds_bind(fd, &a, l, mode));
 }
 
 static napi_value js_connect(napi_env env, napi_callback_info info) {

@@ -46,7 +46,6 @@
  */
 import { ErrorCode, IpckitError, systemError } from '../errors.js';
 import { EAGAIN } from '../internal/handle.js';
-import { fchmodSync } from 'node:fs';
 import { invalidArgument, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { native } from '../native.js';
 import { resolveAddress, type UnixAddress } from './address.js';
@@ -137,7 +136,11 @@ export async function connectSeqpacket(address: UnixAddress, options?: ConnectOp
 export interface DatagramOptions extends MessageSocketOptions {
   /** The address to bind (to receive). Unbound sockets can only send. */
   readonly bind?: UnixAddress;
-  /** Permission bits of the bound socket file (set before binding). */
+  /**
+   * Permission bits of the bound socket file: never wider at any instant,
+   * and exact whatever the umask on Linux (elsewhere the umask may narrow
+   * them). File-system paths only.
+   */
   readonly mode?: number;
   /** A default destination (see `UnixDatagramSocket.connect`). */
   readonly connect?: UnixAddress;
@@ -159,9 +162,7 @@ export function createDatagramSocket(options?: DatagramOptions): UnixDatagramSoc
   let sock: UnixDatagramSocket;
   try {
     if (bind !== undefined) {
-      // Permissions go on the socket before bind, so the file never exists with wider ones.
-      if (mode !== undefined) fchmodSync(fd, mode);
-      const r = b.udsBind(fd, bind.bytes, bind.abstract);
+      const r = b.udsBind(fd, bind.bytes, bind.abstract, mode ?? -1);
       if (r < 0) throw systemError(r, 'bind', bind.display);
     }
     sock = new UnixDatagramSocket(fd, opts, bind?.path);

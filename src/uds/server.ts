@@ -3,7 +3,7 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import { closeSync, fchmodSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { closedError, ErrorCode, IpckitError, systemError } from '../errors.js';
 import { EAGAIN, FdHandle } from '../internal/handle.js';
 import { invalidArgument, validateInteger, validateOptions } from '../internal/validate.js';
@@ -17,9 +17,11 @@ export interface UnixServerOptions<C> {
   /** Pending connections the kernel queues before refusing. @default 511 */
   readonly backlog?: number;
   /**
-   * Permission bits of the socket file, set on the socket before it is
-   * bound, so the file never exists with wider ones (the umask may narrow
-   * them further). File-system paths only.
+   * Permission bits of the socket file. They are set on the socket before
+   * it is bound, so the file never exists with wider ones, then (Linux)
+   * made exact if the umask narrowed them, through an fd of the file, never
+   * its path. Elsewhere the umask may leave them narrower. File-system
+   * paths only.
    */
   readonly mode?: number;
   /** Options for each accepted connection. */
@@ -243,8 +245,7 @@ export function listenOn<C extends UnixStream | SeqpacketSocket>(
   const fd = b.udsSocket(type === 'stream' ? b.UDS_STREAM : b.UDS_SEQPACKET, true);
   if (fd < 0) throw systemError(fd, 'socket');
   try {
-    if (mode !== undefined) fchmodSync(fd, mode);
-    const r = b.udsBind(fd, addr.bytes, addr.abstract);
+    const r = b.udsBind(fd, addr.bytes, addr.abstract, mode ?? -1);
     if (r < 0) throw systemError(r, 'bind', addr.display);
     const l = b.udsListen(fd, backlog);
     if (l < 0) {

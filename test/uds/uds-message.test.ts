@@ -188,7 +188,7 @@ describe('datagram sockets', () => {
     const stale = sock();
     const b = native();
     const fd = b.udsSocket(b.UDS_DGRAM, false);
-    assert.equal(b.udsBind(fd, Buffer.from(stale), false), 0);
+    assert.equal(b.udsBind(fd, Buffer.from(stale), false, -1), 0);
     b.closeFd(fd);
     await assert.rejects(s.sendTo(stale, 'x'), { code: 'ECONNREFUSED', message: new RegExp(stale) });
     await assert.rejects(s.sendTo('/'.padEnd(200, 'x'), 'x'), { code: ErrorCode.PATH_TOO_LONG });
@@ -249,16 +249,18 @@ describe('datagram sockets', () => {
   });
 
   it('bind mode is exact, whatever the umask', async () => {
-    const old = process.umask(0);
-    try {
-      for (const mode of [0o600, 0o660]) {
-        const path = sock();
-        const s = createDatagramSocket({ bind: path, mode });
-        assert.equal(lstatSync(path).mode & 0o777, mode);
-        s.close();
+    for (const umask of [0o000, 0o022, 0o077]) {
+      const old = process.umask(umask);
+      try {
+        for (const mode of [0o600, 0o660, 0o666]) {
+          const path = sock();
+          const s = createDatagramSocket({ bind: path, mode });
+          assert.equal(lstatSync(path).mode & 0o7777, mode);
+          s.close();
+        }
+      } finally {
+        process.umask(old);
       }
-    } finally {
-      process.umask(old);
     }
   });
 });

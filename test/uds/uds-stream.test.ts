@@ -84,15 +84,24 @@ describe('stream sockets', () => {
     await second.close();
   });
 
-  it('options.mode: the socket file never has wider permissions than asked', async () => {
-    const path = sock();
-    const old = process.umask(0);
-    try {
-      const server = listenUnix(path, { mode: 0o600 });
-      assert.equal(lstatSync(path).mode & 0o777, 0o600);
-      await server.close();
-    } finally {
-      process.umask(old);
+  it('options.mode: the socket file gets exactly the mode asked, under umask 000 and 022', async () => {
+    for (const umask of [0o000, 0o022, 0o077]) {
+      const old = process.umask(umask);
+      try {
+        for (const mode of [0o600, 0o640, 0o660, 0o666, 0o700]) {
+          const path = sock();
+          const server = listenUnix(path, { mode });
+          assert.equal(lstatSync(path).mode & 0o7777, mode, `mode ${mode.toString(8)} under umask ${umask.toString(8)}`);
+          await server.close();
+        }
+        // Without a mode, the umask decides, as for any file.
+        const path = sock();
+        const server = listenUnix(path);
+        assert.equal(lstatSync(path).mode & 0o777, 0o777 & ~umask);
+        await server.close();
+      } finally {
+        process.umask(old);
+      }
     }
   });
 

@@ -1,46 +1,14 @@
 // catalog E31 (cloexec-audit): children hold none of ipckit's fds except the
 // ones handed to them through stdio, also while other threads create fds.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { dupStdout, pipe } from '../../src/index.js';
-import { exited, fixture, text } from '../helpers/children.js';
-import { checkFdLeaks, fdTarget } from '../helpers/fds.js';
+import { fixture } from '../helpers/children.js';
+import { checkFdLeaks, childFds, fdTarget, inheritableTargets } from '../helpers/fds.js';
 
 checkFdLeaks();
-
-// The child shell's fds, listed by ls (a child of the shell, so nothing ls
-// opens shows up); "; :" stops the shell from exec'ing ls in its own place.
-const LIST_FDS = 'ls -l /proc/$$/fd; :';
-
-async function childFds(stdio: Array<unknown> = ['ignore', 'pipe', 'inherit']): Promise<Map<number, string>> {
-  const child = spawn('sh', ['-c', LIST_FDS], { stdio: stdio as never });
-  const [out] = await Promise.all([text(child.stdout), exited(child)]);
-  const fds = new Map<number, string>();
-  for (const line of out.split('\n')) {
-    const m = /\s(\d+) -> (.*)$/.exec(line);
-    if (m) fds.set(Number(m[1]), m[2]!);
-  }
-  assert.ok(fds.has(0) && fds.has(1) && fds.has(2), `could not list the child's fds: ${out}`);
-  return fds;
-}
-
-/** Targets of this process's fds that are not close-on-exec: what any child inherits legitimately. */
-function inheritableTargets(): Set<string> {
-  const out = new Set<string>();
-  for (const name of readdirSync('/proc/self/fd')) {
-    try {
-      const flags = /flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${name}`, 'utf8'))![1]!;
-      if ((parseInt(flags, 8) & 0o2000000) === 0) out.add(readlinkSync(`/proc/self/fd/${name}`));
-    } catch {
-      // closed meanwhile (the fd readdir used)
-    }
-  }
-  return out;
-}
 
 describe('close-on-exec', () => {
   it('a spawned child holds none of the pipes, clones and dups this process owns', async () => {

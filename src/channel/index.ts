@@ -157,26 +157,32 @@ export class DuplexEnd<Out = unknown, In = Out> implements AsyncDisposable {
     return [this.receiver.fd, this.sender.fd];
   }
 
+  /** Sends on the sending half (see `Sender.send`). */
   send(value: Out): Promise<void> {
     return this.sender.send(value);
   }
 
+  /** Sends synchronously (see `Sender.sendSync`). */
   sendSync(value: Out, options?: SendSyncOptions): void {
     this.sender.sendSync(value, options);
   }
 
+  /** The next value from the receiving half (see `Receiver.recv`). */
   recv(options?: RecvOptions): Promise<In> {
     return this.receiver.recv(options);
   }
 
+  /** The next value, blocking the thread (see `Receiver.recvSync`). */
   recvSync(options?: { readonly timeout?: number }): In {
     return this.receiver.recvSync(options);
   }
 
+  /** A value already received, or undefined (see `Receiver.tryRecv`). */
   tryRecv(): In | undefined {
     return this.receiver.tryRecv();
   }
 
+  /** Every value already received, waiting for at least one (see `Receiver.recvMany`). */
   recvMany(options?: RecvManyOptions): Promise<In[]> {
     return this.receiver.recvMany(options);
   }

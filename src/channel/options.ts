@@ -47,6 +47,7 @@ export interface ChannelOptions<T> {
   readonly shared?: boolean;
 }
 
+/** Bytes a sender queues before `send()` waits (and `trySend()` refuses): 1 MiB. */
 export const DEFAULT_HIGH_WATER_MARK = 1 << 20;
 
 /** @internal */

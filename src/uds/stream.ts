@@ -21,8 +21,9 @@ export interface PeerCredentials {
   readonly gid: number;
 }
 
-/** Default and largest number of fds one received message may carry. */
+/** Default number of fds one received message may carry (`maxFds`). */
 export const DEFAULT_MAX_FDS = 16;
+/** The largest `maxFds`, and the most fds one send may carry (Linux's `SCM_MAX_FD`). */
 export const MAX_FDS_CAP = 253;
 
 /** Options of a stream connection. */

@@ -12,6 +12,8 @@ const expected: Record<string, RegExp> = {
   'pipe-sync-cli.mjs': /\[ 'apple', 'fig', 'pear' \]/,
   'channel-workers.mjs': /sum of squares 1\.\.9 = 285/,
   'channel-request-response.mjs': /\{ id: 1, upper: 'CHANNELS' \}/,
+  'uds-fd-passing.mjs': /client connected: pid \d+ \(our child\)[\s\S]*server read: hello from pid \d+, through a passed fd/,
+  'uds-datagram.mjs': /sent 5, server got 5 bytes\nsent 65536, server got 65536 bytes\nsent 100000, server got 100000 bytes/,
 };
 
 describe('examples', () => {

@@ -257,14 +257,18 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
     });
   }
 
-  /** Iterates over received messages; ends when a seqpacket peer closes. */
+  /**
+   * Iterates over received messages. Ends when a seqpacket peer has closed
+   * (after every message before that), or when this socket is closed.
+   */
   [Symbol.asyncIterator](): AsyncIterator<UnixMessage> {
     const it: AsyncIterableIterator<UnixMessage> = {
       next: () =>
         this.recv().then(
           (value) => ({ value, done: false as const }),
           (err: unknown) => {
-            if ((err as IpckitError)?.code === ErrorCode.PEER_CLOSED) return { value: undefined, done: true as const };
+            const code = (err as IpckitError)?.code;
+            if (code === ErrorCode.PEER_CLOSED || code === ErrorCode.CLOSED) return { value: undefined, done: true as const };
             throw err;
           },
         ),

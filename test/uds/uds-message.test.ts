@@ -225,6 +225,20 @@ describe('datagram sockets', () => {
     assert.throws(() => lstatSync(path), { code: 'ENOENT' });
     s.close(); // idempotent
 
+    // An iteration in progress ends when the socket is closed.
+    const [x, y] = socketPair('dgram');
+    const seen: string[] = [];
+    const loop = (async () => {
+      for await (const m of y) {
+        seen.push(String(m.data));
+        if (seen.length === 1) y.close();
+      }
+    })();
+    await x.send('one');
+    await loop;
+    assert.deepEqual(seen, ['one']);
+    x.close();
+
     const [a, b] = socketPair('dgram');
     const base = openFds().length;
     await a.send('with fds', { fds: [0, 1] });

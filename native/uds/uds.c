@@ -189,6 +189,12 @@ int ipk_uds_shutdown(int fd, int how) {
 }
 
 int ipk_uds_type(int fd) {
+  /* A TCP socket is SOCK_STREAM too: check the family first. */
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  if (getsockname(fd, (struct sockaddr*)&ss, &sl) != 0) return -errno;
+  if (ss.ss_family != AF_UNIX) return -EAFNOSUPPORT;
   int t = 0;
   socklen_t l = sizeof t;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l) != 0) return -errno;

@@ -12,7 +12,7 @@ import { validateBytes, validateInteger, validateOptions, validateSignal, valida
 import { native } from '../native.js';
 import { addressInfo, resolveAddress, type ResolvedAddress, type UnixAddress, type UnixAddressInfo } from './address.js';
 import { toFdArray, wrapFds, type FdLike, type ReceivedFd } from './received-fd.js';
-import { MAX_FDS_CAP, peerCredentialsOf, receiveError, resolveMaxFds, type PeerCredentials } from './stream.js';
+import { adoptSocketFd, MAX_FDS_CAP, peerCredentialsOf, receiveError, resolveMaxFds, type PeerCredentials } from './stream.js';
 
 /** A received message. */
 export interface UnixMessage {
@@ -414,6 +414,16 @@ export class UnixDatagramSocket extends MessageSocket {
     this.#path = boundPath;
   }
 
+  /**
+   * Adopts a Unix datagram socket (e.g. an end of a socket pair inherited
+   * through `spawn`'s stdio, or a `ReceivedFd`). ipckit owns it from now on
+   * and makes it close-on-exec. Throws `IPCKIT_INVALID_ARGUMENT` if it is
+   * not a Unix datagram socket.
+   */
+  static fromFd(fd: number, options?: MessageSocketOptions): UnixDatagramSocket {
+    return new UnixDatagramSocket(adoptSocketFd(fd, native().UDS_DGRAM, 'a Unix datagram socket'), options);
+  }
+
   /** The connected peer's address, if connect() was called. */
   get remoteAddress(): UnixAddressInfo | undefined {
     return addressInfo(this.h.binding.udsPeerName(this.fd));
@@ -463,6 +473,15 @@ export class SeqpacketSocket extends MessageSocket {
   /** @internal */
   constructor(fd: number, options?: MessageSocketOptions) {
     super(fd, 'SeqpacketSocket', options, false);
+  }
+
+  /**
+   * Adopts a connected Unix seqpacket socket (see
+   * `UnixDatagramSocket.fromFd`). Throws `IPCKIT_INVALID_ARGUMENT` if it is
+   * not one.
+   */
+  static fromFd(fd: number, options?: MessageSocketOptions): SeqpacketSocket {
+    return new SeqpacketSocket(adoptSocketFd(fd, native().UDS_SEQPACKET, 'a Unix seqpacket socket'), options);
   }
 
   /** Sends one message (with fds). Resolves once the kernel took it whole. */

@@ -3,6 +3,7 @@
  * @module
  */
 import { Duplex } from 'node:stream';
+import { constants } from 'node:os';
 import { closedError, ErrorCode, IpckitError, systemError } from '../errors.js';
 import { FdHandle } from '../internal/handle.js';
 import { kHandOff } from '../internal/handoff.js';
@@ -54,6 +55,24 @@ export function receiveError(b: NativeBinding, r: number, max: number): Error {
   if (r === b.ECTRUNC) return new IpckitError(ErrorCode.FDS_TRUNCATED, 'the kernel truncated the fds of a received message (MSG_CTRUNC: no free fd slot here, or a security module dropped some); the message was dropped and every fd that arrived closed');
   if (r === ETOOMANYREFS) return new IpckitError(ErrorCode.TOO_MANY_FDS, `a received message carried more than ${max} fds (maxFds); it was dropped and every fd in it closed`);
   return systemError(r, 'recvmsg');
+}
+
+/**
+ * @internal Checks that `fd` is a Unix socket of `type` and makes it
+ * close-on-exec, for the `fromFd` adopters.
+ */
+export function adoptSocketFd(fd: unknown, type: number, what: string): number {
+  const b = native();
+  const n = validateInteger(fd, 'fd', 0, 0x7fffffff);
+  const t = b.udsType(n);
+  if (t !== type) {
+    const { EAFNOSUPPORT, ENOTSOCK } = constants.errno;
+    const got = t === -EAFNOSUPPORT ? 'not a Unix socket' : t === -ENOTSOCK ? 'not a socket' : t < 0 ? systemError(t, 'getsockname').message : 'a Unix socket of another type';
+    throw invalidArgument('fd', what, `fd ${n}: ${got}`);
+  }
+  const r = b.setCloexec(n, true);
+  if (r < 0) throw systemError(r, 'fcntl');
+  return n;
 }
 
 /** @internal */
@@ -134,12 +153,7 @@ export class UnixStream extends Duplex implements Disposable {
    * not a Unix stream socket.
    */
   static fromFd(fd: number, options?: UnixStreamOptions): UnixStream {
-    const b = native();
-    const t = b.udsType(validateInteger(fd, 'fd', 0, 0x7fffffff));
-    if (t !== b.UDS_STREAM) throw invalidArgument('fd', 'a Unix stream socket', t < 0 ? systemError(t, 'getsockopt').message : `a socket of another type`);
-    const r = b.setCloexec(fd, true);
-    if (r < 0) throw systemError(r, 'fcntl');
-    return new UnixStream(fd, options);
+    return new UnixStream(adoptSocketFd(fd, native().UDS_STREAM, 'a Unix stream socket'), options);
   }
 
   #deliverFds(fds: Int32Array): void {

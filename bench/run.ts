@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, release } from 'node:os';
 import { channelSuite } from './channel/suite.js';
 import { pipeSuite } from './pipe/suite.js';
+import { udsSuite } from './uds/suite.js';
 import { buildDir, root, type Suite } from './util.js';
 
-const suites: Suite[] = [pipeSuite, channelSuite];
+const suites: Suite[] = [pipeSuite, channelSuite, udsSuite];
 
 const args = process.argv.slice(2);
 let reps = 5;

@@ -29,6 +29,7 @@ export {
   type PipeReaderOptions,
   type PipeWriterOptions,
   type ReadSyncOptions,
+  type SpawnStdio,
   type SpawnWithChannelsOptions,
   type WriteSyncOptions,
 } from './pipe/index.js';

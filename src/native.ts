@@ -92,6 +92,8 @@ export interface NativeBinding {
   udsAccept(fd: number): number;
   udsShutdown(fd: number, how: number): number;
   udsType(fd: number): number;
+  /** One non-blocking recvmsg into `buffer`: bytes, -errno, or [bytes, fds] when fds came. */
+  udsReadInto(h: NativeHandle, buffer: Uint8Array, offset: number, length: number): number | [number, Int32Array];
   udsPeerCred(fd: number, out: Float64Array): number;
   udsSockName(fd: number): [Buffer, boolean] | undefined | number;
   udsPeerName(fd: number): [Buffer, boolean] | undefined | number;

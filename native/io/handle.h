@@ -22,6 +22,11 @@ enum {
   IPK_EV_READABLE = 8 /* the fd became readable; nothing was read (one-shot) */
 };
 
+/* The largest Buffer a stream read makes: a readiness drains the fd in pieces
+ * of at most this size. Larger fresh buffers cost a page fault per 4 KiB;
+ * these the allocator recycles. */
+#define IPK_READ_PIECE (64 * 1024)
+
 /* Reads on readiness and reports what it got (a module can override it:
  * sockets read messages and file descriptors). */
 typedef void (*ipk_read_fn)(ipk_handle* h);

@@ -112,7 +112,6 @@ void ipk_handle_emit(ipk_handle* h, int type, napi_value a, napi_value b, napi_v
  * per pipe-full rather than once per page; and pieces of this size come from
  * recycled heap memory, where larger fresh Buffers would cost a page fault
  * per 4 KiB. */
-#define IPK_READ_PIECE (64 * 1024)
 
 static void stream_read(ipk_handle* h) {
   napi_env env = h->owner->env;

@@ -255,22 +255,59 @@ static napi_value fds_value(napi_env env, const int* fds, int n) {
 static void uds_stream_read(ipk_handle* h) {
   napi_env env = h->owner->env;
   uds_read_cfg* cfg = h->ext;
+  /* Like a pipe: drain what is there in pieces of IPK_READ_PIECE, each a
+   * Buffer of its own (small enough for the allocator to recycle; large
+   * fresh buffers cost a page fault per 4 KiB). A recvmsg never returns
+   * data from both sides of a message that carried fds, so each piece's fds
+   * belong to it. */
   int avail = ipk_io_available(h->fd);
-  size_t n = avail > 0 ? (size_t)avail : 65536;
-  if (n > h->max_read) n = h->max_read;
-  if (n > 1024 * 1024) n = 1024 * 1024;
-  void* d;
-  napi_value buf;
-  if (napi_create_buffer(env, n, &d, &buf) != napi_ok) {
-    ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, -ENOMEM), NULL, NULL);
-    return;
+  /* Nothing counted: the end or an error; a small read tells which. */
+  size_t budget = avail > 0 ? (size_t)avail : (avail == 0 ? 512 : IPK_READ_PIECE);
+  if (budget > h->max_read) budget = h->max_read;
+  if (budget == 0) budget = 1;
+  while (budget > 0 && h->fd >= 0 && (h->want & IPK_EV_READ)) {
+    size_t n = budget < IPK_READ_PIECE ? budget : IPK_READ_PIECE;
+    void* d;
+    napi_value buf;
+    if (napi_create_buffer(env, n, &d, &buf) != napi_ok) {
+      ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, -ENOMEM), NULL, NULL);
+      return;
+    }
+    int fds[IPK_MAX_FDS];
+    int nfds = 0;
+    ssize_t r = ipk_uds_recvmsg(h->fd, d, n, fds, cfg ? cfg->max_fds : 0, &nfds, NULL, NULL, 0);
+    if (r == -EAGAIN) return;
+    napi_value extra = nfds > 0 ? fds_value(env, fds, nfds) : NULL;
+    ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, r), r > 0 ? buf : NULL, extra);
+    if (r < (ssize_t)n || r <= 0) return; /* drained, ended or failed */
+    budget = budget > (size_t)r ? budget - (size_t)r : 0;
   }
+}
+
+/* udsReadInto(h, buffer, offset, length): one non-blocking recvmsg into the
+ * caller's buffer -> bytes (0 at the end) | -errno | [bytes, Int32Array fds]
+ * when fds came with them. */
+static napi_value js_read_into(napi_env env, napi_callback_info info) {
+  IPK_ARGS(4);
+  ipk_handle* h = ipk_handle_from(env, argv[0]);
+  if (h == NULL) return NULL;
+  uint8_t* data;
+  size_t len;
+  int32_t off, n;
+  if (!ipk_get_bytes(env, argv[1], &data, &len) || !ipk_get_i32(env, argv[2], &off) || !ipk_get_i32(env, argv[3], &n))
+    return NULL;
+  if (h->fd < 0) return ipk_int(env, -EBADF);
+  if (off < 0 || n <= 0 || (size_t)off + (size_t)n > len) return ipk_int(env, -EINVAL);
+  uds_read_cfg* cfg = h->ext;
   int fds[IPK_MAX_FDS];
   int nfds = 0;
-  ssize_t r = ipk_uds_recvmsg(h->fd, d, n, fds, cfg ? cfg->max_fds : 0, &nfds, NULL, NULL, 0);
-  if (r == -EAGAIN) return;
-  napi_value extra = nfds > 0 ? fds_value(env, fds, nfds) : NULL;
-  ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, r), r > 0 ? buf : NULL, extra);
+  ssize_t r = ipk_uds_recvmsg(h->fd, data + off, (size_t)n, fds, cfg ? cfg->max_fds : 0, &nfds, NULL, NULL, 0);
+  if (nfds == 0) return ipk_int(env, r);
+  napi_value pair;
+  napi_create_array_with_length(env, 2, &pair);
+  napi_set_element(env, pair, 0, ipk_int(env, r));
+  napi_set_element(env, pair, 1, fds_value(env, fds, nfds));
+  return pair;
 }
 
 /* True when a zero-length read on a message socket means the peer is gone
@@ -382,6 +419,7 @@ void ipk_uds_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "udsAccept", js_accept);
   IPK_EXPORT_FN(env, exports, "udsShutdown", js_shutdown);
   IPK_EXPORT_FN(env, exports, "udsType", js_sock_type);
+  IPK_EXPORT_FN(env, exports, "udsReadInto", js_read_into);
   IPK_EXPORT_FN(env, exports, "udsPeerCred", js_peercred);
   IPK_EXPORT_FN(env, exports, "udsSockName", js_sockname);
   IPK_EXPORT_FN(env, exports, "udsPeerName", js_peername);

@@ -178,12 +178,23 @@ interface DirectRead {
  */
 export class DirectReadEngine {
   readonly #handle: FdHandle;
-  readonly #syscall: string;
+  readonly #tryRead: (buffer: Uint8Array, offset: number, length: number) => number;
+  readonly #error: (r: number) => Error;
   #pending: DirectRead | null = null;
 
-  constructor(handle: FdHandle, syscall = 'read') {
+  /**
+   * `tryRead` (default: the handle's) reads without waiting: bytes, EAGAIN
+   * or -errno; `error` turns an errno into the error to reject with.
+   */
+  constructor(
+    handle: FdHandle,
+    syscall = 'read',
+    tryRead?: (buffer: Uint8Array, offset: number, length: number) => number,
+    error?: (r: number) => Error,
+  ) {
     this.#handle = handle;
-    this.#syscall = syscall;
+    this.#tryRead = tryRead ?? ((b, o, l) => handle.tryRead(b, o, l));
+    this.#error = error ?? ((r) => systemError(r, syscall));
   }
 
   get pending(): boolean {
@@ -195,9 +206,9 @@ export class DirectReadEngine {
     const h = this.#handle;
     // A terminal may only be read once it is readable; other fds can be tried at once.
     if (h.mode !== h.binding.MODE_BLOCKING) {
-      const r = h.tryRead(buffer, offset, length);
+      const r = this.#tryRead(buffer, offset, length);
       if (r >= 0) return Promise.resolve(r);
-      if (r !== EAGAIN) return Promise.reject(systemError(r, this.#syscall));
+      if (r !== EAGAIN) return Promise.reject(this.#error(r));
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<number>((resolve, reject) => {
@@ -215,13 +226,13 @@ export class DirectReadEngine {
   onReadable(): void {
     const p = this.#pending;
     if (p === null) return;
-    const r = this.#handle.tryRead(p.buffer, p.offset, p.length);
+    const r = this.#tryRead(p.buffer, p.offset, p.length);
     if (r === EAGAIN) {
       const w = this.#handle.awaitReadable();
       if (w < 0) this.#settle(systemError(w, 'epoll_ctl'), 0);
       return;
     }
-    this.#settle(r < 0 ? systemError(r, this.#syscall) : undefined, r);
+    this.#settle(r < 0 ? this.#error(r) : undefined, r);
   }
 
   /** Rejects a pending read (the handle is closing). */

@@ -51,7 +51,7 @@ import { PipeWriter, type PipeWriterOptions } from './writer.js';
 
 export { PipeReader, type PipeReaderOptions, type ReadSyncOptions } from './reader.js';
 export { PipeWriter, type PipeWriterOptions, type WriteSyncOptions } from './writer.js';
-export { spawn, type SpawnWithChannelsOptions } from './spawn.js';
+export { spawn, type SpawnStdio, type SpawnWithChannelsOptions } from './spawn.js';
 export { DEFAULT_PIPE_CAPACITY };
 
 /** Options of {@link pipe}. */

@@ -7,13 +7,24 @@
 import {
   spawn as nodeSpawn,
   type ChildProcess,
+  type IOType,
   type SpawnOptions,
 } from 'node:child_process';
+import type { Stream } from 'node:stream';
 import { CHANNELS_ENV, handOffFds, isHandOff, kHandOff, type HandOff } from '../internal/handoff.js';
 import { invalidArgument } from '../internal/validate.js';
 
+/**
+ * `stdio` of ipckit's {@link spawn}: what `child_process.spawn` takes, plus
+ * any ipckit object with an fd (pipe ends, channel ends, Unix sockets of
+ * every kind), which is handed over to the child.
+ */
+export type SpawnStdio = IOType | ReadonlyArray<IOType | 'ipc' | Stream | number | { readonly fd: number } | null | undefined>;
+
 /** Options of ipckit's {@link spawn}: those of `child_process.spawn`, and `channels`. */
-export interface SpawnWithChannelsOptions extends SpawnOptions {
+export interface SpawnWithChannelsOptions extends Omit<SpawnOptions, 'stdio'> {
+  /** As for `child_process.spawn`; ipckit objects are handed over (see {@link spawn}). */
+  readonly stdio?: SpawnStdio;
   /**
    * Channel ends (Sender, Receiver, DuplexEnd) to hand to the child by name.
    * Each gets the next fds from 3 up; the child finds them by name with
@@ -48,7 +59,7 @@ export interface SpawnWithChannelsOptions extends SpawnOptions {
 export function spawn(command: string, args: readonly string[] = [], options: SpawnWithChannelsOptions = {}): ChildProcess {
   if (!Array.isArray(args)) throw invalidArgument('args', 'an array of strings', args);
   const { channels, ...rest } = options;
-  let spawnOptions: SpawnOptions = rest;
+  let spawnOptions = rest as SpawnOptions;
   const ends: HandOff[] = [];
   if (Array.isArray(rest.stdio)) for (const end of rest.stdio) if (isHandOff(end)) ends.push(end);
   if (channels !== undefined) {

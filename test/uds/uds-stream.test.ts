@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { lstatSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { connectUnix, ErrorCode, listenUnix, socketPair, type UnixStream } from '../../src/index.js';
+import { connectUnix, ErrorCode, listenUnix, pipe, socketPair, type ReceivedFd, type UnixStream } from '../../src/index.js';
 import { exited, fixture } from '../helpers/children.js';
 import { checkFdLeaks, openFds } from '../helpers/fds.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -222,5 +222,101 @@ describe('stream sockets', () => {
     (s as UnixStream).close();
     await server.close();
     assert.deepEqual(await it.next(), { value: undefined, done: true });
+  });
+});
+
+describe('UnixStream.readInto', () => {
+  const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+  it('reads 8 MiB exactly into one reused buffer, then 0 at the end, and the stream ends', async () => {
+    const [a, b] = socketPair('stream');
+    const payload = Buffer.alloc(8 << 20);
+    for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE(i, i);
+    a.end(payload);
+    const buf = Buffer.alloc(100_000);
+    const parts: Buffer[] = [];
+    const ended = once(b, 'end');
+    for (let n; (n = await b.readInto(buf)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
+    assert.ok(Buffer.concat(parts).equals(payload));
+    assert.equal(await b.readInto(buf), 0, 'the end stays the end');
+    await ended;
+    a.close();
+    b.close();
+  });
+
+  it('returns what the stream had read ahead first, then reads directly; offset and length are honoured', async () => {
+    const [a, b] = socketPair('stream');
+    a.write('early');
+    while (b.readableLength === 0) await turn(); // it reads ahead on its own
+    const buf = Buffer.alloc(16, '.');
+    assert.equal(await b.readInto(buf, { offset: 2, length: 3 }), 3);
+    assert.equal(String(buf), '..ear...........');
+    assert.equal(await b.readInto(buf, { offset: 0, length: 2 }), 2);
+    assert.equal(String(buf.subarray(0, 2)), 'ly');
+    const pending = b.readInto(buf);
+    a.write('later');
+    assert.equal(await pending, 5);
+    assert.equal(String(buf.subarray(0, 5)), 'later');
+    a.close();
+    b.close();
+  });
+
+  it("fds that arrive are emitted as 'fds' before the read resolves", async () => {
+    const [a, b] = socketPair('stream');
+    const buf = Buffer.alloc(64);
+    const seen: string[] = [];
+    b.on('fds', (fds: ReceivedFd[]) => {
+      seen.push(`fds ${fds.length}`);
+      for (const f of fds) f.close();
+    });
+    const reading = b.readInto(buf).then((n) => seen.push(`read ${n}`));
+    const p = pipe();
+    await a.sendFds([p.reader], 'f');
+    await reading;
+    assert.deepEqual(seen, ['fds 1', 'read 1']);
+    for (const x of [a, b, p.reader, p.writer]) x.close();
+  });
+
+  it('goes back to reading ahead once the stream API is used again', async () => {
+    const [a, b] = socketPair('stream');
+    const buf = Buffer.alloc(4);
+    a.write('abcd');
+    assert.equal(await b.readInto(buf), 4);
+    a.end('rest of it');
+    let got = '';
+    for await (const c of b.iterator({ destroyOnReturn: false })) got += String(c);
+    assert.equal(got, 'rest of it');
+    a.close();
+    b.close();
+  });
+
+  it('IPCKIT_BUSY while flowing or while another readInto waits; IPCKIT_CLOSED when closed while waiting', async () => {
+    const [a, b] = socketPair('stream');
+    const buf = Buffer.alloc(8);
+    const waiting = b.readInto(buf);
+    await assert.rejects(b.readInto(buf), { code: ErrorCode.BUSY, message: /another readInto/ });
+    b.close();
+    await assert.rejects(waiting, { code: ErrorCode.CLOSED });
+    await assert.rejects(b.readInto(buf), { code: ErrorCode.CLOSED });
+    const [c, d] = socketPair('stream');
+    d.on('data', () => {});
+    await assert.rejects(d.readInto(buf), { code: ErrorCode.BUSY, message: /flowing/ });
+    await assert.rejects(c.readInto('x' as never), { code: ErrorCode.INVALID_ARGUMENT });
+    await assert.rejects(c.readInto(buf, { offset: 9 }), { code: ErrorCode.INVALID_ARGUMENT });
+    for (const x of [a, c, d]) x.close();
+  });
+
+  it('a message over the fd limit during readInto rejects with IPCKIT_TOO_MANY_FDS and cuts the peer off', async () => {
+    const [a, b] = socketPair('stream', { maxFds: 1 });
+    const buf = Buffer.alloc(8);
+    const base = openFds().length;
+    const closed = new Promise((r) => b.once('close', r));
+    b.on('error', () => {});
+    const reading = b.readInto(buf);
+    await a.sendFds([0, 1], 'xy');
+    await assert.rejects(reading, { code: ErrorCode.TOO_MANY_FDS });
+    await closed;
+    assert.equal(openFds().length, base - 1, 'the fds were closed, and the connection');
+    a.close();
   });
 });

@@ -83,6 +83,7 @@ export {
   type FdLike,
   type MessageSocketOptions,
   type PeerCredentials,
+  type ReceiveManyOptions,
   type ReceiveOptions,
   type SendOptions,
   type UnixAddress,

@@ -92,6 +92,8 @@ export interface NativeBinding {
   udsAccept(fd: number): number;
   udsShutdown(fd: number, how: number): number;
   udsType(fd: number): number;
+  /** One whole message to the connected peer, no fds: bytes sent or -errno. */
+  udsSendBytes(h: NativeHandle, bytes: Uint8Array): number;
   /** One non-blocking recvmsg into `buffer`: bytes, -errno, or [bytes, fds] when fds came. */
   udsReadInto(h: NativeHandle, buffer: Uint8Array, offset: number, length: number): number | [number, Int32Array];
   udsPeerCred(fd: number, out: Float64Array): number;

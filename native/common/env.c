@@ -18,6 +18,7 @@ static void on_env_exit(napi_async_cleanup_hook_handle handle, void* arg) {
 }
 
 static void env_free(napi_env env, void* data, void* hint) {
+  free(((ipk_env*)data)->scratch);
   free(data);
 }
 
@@ -49,4 +50,9 @@ void ipk_env_close_started(ipk_env* e) { e->pending_closes++; }
 void ipk_env_close_done(ipk_env* e) {
   e->pending_closes--;
   maybe_finish(e);
+}
+
+unsigned char* ipk_env_scratch(ipk_env* e) {
+  if (e->scratch == NULL) e->scratch = malloc(IPK_SCRATCH);
+  return e->scratch;
 }

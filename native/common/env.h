@@ -18,7 +18,15 @@ typedef struct ipk_env {
   int pending_closes;          /* uv_close calls whose callback has not run yet */
   int tearing_down;
   napi_async_cleanup_hook_handle cleanup;
+  unsigned char* scratch;      /* IPK_SCRATCH bytes for batched message reads, made on first use */
 } ipk_env;
+
+/* Size of an environment's scratch area: small messages are read into it and
+ * copied out in one Buffer per batch. */
+#define IPK_SCRATCH (64 * 1024)
+
+/* The environment's scratch area, or NULL when out of memory. */
+unsigned char* ipk_env_scratch(ipk_env* e);
 
 ipk_env* ipk_env_get(napi_env env);
 napi_status ipk_env_init(napi_env env);

@@ -327,64 +327,135 @@ static int peer_gone(int fd) {
 }
 
 /* Datagram and seqpacket sockets: whole messages, each sized first
- * (MSG_PEEK|MSG_TRUNC), so none is ever truncated. Drains up to
- * IPK_MSG_BATCH messages per readiness into one call:
- * emits (count, Buffer[], extras) where extras is undefined, or an array
- * with, per message, [fds: Int32Array|undefined, from: [name, abstract]|undefined].
- * count 0 is the end (seqpacket peer closed); < 0 an errno. */
+ * (MSG_PEEK|MSG_TRUNC), so none is ever truncated. Small messages are read
+ * into the environment's scratch area and handed over in batches:
+ *   emit(count, bytes: Buffer, lengths: Int32Array | [lengths, extras])
+ * where the messages lie back to back in `bytes`, and extras (only when
+ * some message has fds or a sender address) has, per message, undefined or
+ * [fds: Int32Array | undefined, from: [name, abstract] | undefined].
+ * A message too large for the scratch area comes alone in a Buffer of its
+ * own. count 0 is the end (seqpacket peer closed); < 0 an errno. */
+typedef struct {
+  uint32_t count;
+  size_t used;
+  int32_t lens[IPK_MSG_BATCH];
+  napi_value extras;
+} msg_batch;
+
+static void emit_batch(ipk_handle* h, msg_batch* b, napi_value own) {
+  napi_env env = h->owner->env;
+  napi_value bytes = own, lens_ab, lens;
+  void* d;
+  if (bytes == NULL && napi_create_buffer_copy(env, b->used, ipk_env_scratch(h->owner), &d, &bytes) != napi_ok) {
+    ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, -ENOMEM), NULL, NULL);
+    b->count = 0;
+    return;
+  }
+  napi_create_arraybuffer(env, sizeof(int32_t) * b->count, &d, &lens_ab);
+  memcpy(d, b->lens, sizeof(int32_t) * b->count);
+  napi_create_typedarray(env, napi_int32_array, b->count, lens_ab, 0, &lens);
+  napi_value third = lens;
+  if (b->extras != NULL) {
+    napi_create_array_with_length(env, 2, &third);
+    napi_set_element(env, third, 0, lens);
+    napi_set_element(env, third, 1, b->extras);
+  }
+  uint32_t count = b->count;
+  b->count = 0;
+  b->used = 0;
+  b->extras = NULL;
+  ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, (int32_t)count), bytes, third);
+}
+
 static void uds_msg_read(ipk_handle* h) {
   napi_env env = h->owner->env;
   uds_read_cfg* cfg = h->ext;
-  napi_value msgs = NULL, extras = NULL;
-  uint32_t count = 0;
+  unsigned char* scratch = ipk_env_scratch(h->owner);
+  msg_batch b;
+  b.count = 0;
+  b.used = 0;
+  b.extras = NULL;
+  uint32_t taken = 0;
   ssize_t err = 0;
-  while (count < IPK_MSG_BATCH && h->fd >= 0) {
+  int ended = 0;
+  /* JavaScript may stop reading (backpressure) or close inside an emit. */
+  while (h->fd >= 0 && (h->want & IPK_EV_READ) && taken < 4 * IPK_MSG_BATCH) {
     ssize_t size = ipk_uds_next_size(h->fd);
     if (size == -EAGAIN) break;
     if (size < 0) {
       err = size;
       break;
     }
-    void* d;
-    napi_value buf;
-    if (napi_create_buffer(env, (size_t)(size > 0 ? size : 0), &d, &buf) != napi_ok) {
-      err = -ENOMEM;
-      break;
+    napi_value own = NULL;
+    unsigned char* dst;
+    char one;
+    if (scratch != NULL && (size_t)size <= IPK_SCRATCH - b.used) {
+      dst = size > 0 ? scratch + b.used : (unsigned char*)&one;
+    } else if (b.count > 0) {
+      emit_batch(h, &b, NULL); /* deliver the small ones first, then this one alone */
+      continue;
+    } else {
+      void* d;
+      if (napi_create_buffer(env, (size_t)size, &d, &own) != napi_ok) {
+        err = -ENOMEM;
+        break;
+      }
+      dst = d;
     }
     int fds[IPK_MAX_FDS];
     int nfds = 0;
     struct sockaddr_un from;
     socklen_t from_len = 0;
-    char one;
-    ssize_t r = ipk_uds_recvmsg(h->fd, size > 0 ? d : &one, size > 0 ? (size_t)size : 0, fds, cfg ? cfg->max_fds : 0,
-                                &nfds, cfg && cfg->want_from ? &from : NULL, cfg && cfg->want_from ? &from_len : NULL, 0);
+    int want_from = cfg && cfg->want_from;
+    ssize_t r = ipk_uds_recvmsg(h->fd, dst, (size_t)size > 0 ? (size_t)size : 0, fds, cfg ? cfg->max_fds : 0, &nfds,
+                                want_from ? &from : NULL, want_from ? &from_len : NULL, 0);
     if (r == -EAGAIN) break;
     if (r < 0) {
       err = r;
       break;
     }
     if (r == 0 && size == 0 && nfds == 0 && peer_gone(h->fd)) {
-      if (count == 0) {
-        ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, 0), NULL, NULL);
-        return;
-      }
-      break; /* deliver what we have; the end comes with the next readiness */
+      ended = 1;
+      break;
     }
-    if (msgs == NULL) napi_create_array(env, &msgs);
-    napi_set_element(env, msgs, count, buf);
-    napi_value from_v = cfg && cfg->want_from ? addr_value(env, &from, from_len) : NULL;
+    /* An unbound sender has no address: nothing to hand over. */
+    napi_value from_v = want_from && from_len > offsetof(struct sockaddr_un, sun_path) ? addr_value(env, &from, from_len) : NULL;
     if (nfds > 0 || from_v != NULL) {
-      if (extras == NULL) napi_create_array(env, &extras);
+      if (b.extras == NULL) napi_create_array(env, &b.extras);
       napi_value pair;
       napi_create_array_with_length(env, 2, &pair);
       napi_set_element(env, pair, 0, nfds > 0 ? fds_value(env, fds, nfds) : ipk_undefined(env));
       napi_set_element(env, pair, 1, from_v ? from_v : ipk_undefined(env));
-      napi_set_element(env, extras, count, pair);
+      napi_set_element(env, b.extras, b.count, pair);
     }
-    count++;
+    b.lens[b.count++] = (int32_t)r;
+    taken++;
+    if (own != NULL) {
+      emit_batch(h, &b, own);
+    } else {
+      b.used += (size_t)r;
+      if (b.count == IPK_MSG_BATCH) emit_batch(h, &b, NULL);
+    }
   }
-  if (count > 0) ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, count), msgs, extras);
-  if (err != 0 && h->fd >= 0) ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, err), NULL, NULL);
+  if (b.count > 0 && h->fd >= 0) emit_batch(h, &b, NULL);
+  if (h->fd < 0) return;
+  if (ended) ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, 0), NULL, NULL);
+  else if (err != 0) ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, (int32_t)err), NULL, NULL);
+}
+
+/* udsSendBytes(h, bytes) -> bytes sent | -errno: one whole message, no fds,
+ * to the connected peer (the common case of send(), without the general
+ * call's arrays). */
+static napi_value js_send_bytes(napi_env env, napi_callback_info info) {
+  IPK_ARGS(2);
+  ipk_handle* h = ipk_handle_from(env, argv[0]);
+  if (h == NULL) return NULL;
+  uint8_t* data;
+  size_t len;
+  if (!ipk_get_bytes(env, argv[1], &data, &len)) return NULL;
+  if (h->fd < 0) return ipk_int(env, -EBADF);
+  struct iovec iov = {data, len};
+  return ipk_int(env, (int32_t)ipk_uds_sendmsg(h->fd, &iov, 1, NULL, 0, NULL, 0));
 }
 
 /* setReadMode(h, mode, maxFds, wantFrom) */
@@ -420,6 +491,7 @@ void ipk_uds_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "udsShutdown", js_shutdown);
   IPK_EXPORT_FN(env, exports, "udsType", js_sock_type);
   IPK_EXPORT_FN(env, exports, "udsReadInto", js_read_into);
+  IPK_EXPORT_FN(env, exports, "udsSendBytes", js_send_bytes);
   IPK_EXPORT_FN(env, exports, "udsPeerCred", js_peercred);
   IPK_EXPORT_FN(env, exports, "udsSockName", js_sockname);
   IPK_EXPORT_FN(env, exports, "udsPeerName", js_peername);

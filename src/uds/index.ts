@@ -56,7 +56,7 @@ import { UnixStream, type UnixStreamOptions } from './stream.js';
 export { addressInfo, type UnixAddress, type UnixAddressInfo } from './address.js';
 export { ReceivedFd, type FdKind, type FdLike } from './received-fd.js';
 export { UnixStream, DEFAULT_MAX_FDS, MAX_FDS_CAP, type PeerCredentials, type UnixStreamOptions } from './stream.js';
-export { SeqpacketSocket, UnixDatagramSocket, type MessageSocketOptions, type ReceiveOptions, type SendOptions, type UnixMessage } from './message.js';
+export { SeqpacketSocket, UnixDatagramSocket, type MessageSocketOptions, type ReceiveManyOptions, type ReceiveOptions, type SendOptions, type UnixMessage } from './message.js';
 export { listenSeqpacket, listenUnix, UnixServer, type UnixServerOptions } from './server.js';
 
 /** Options of a connect. */

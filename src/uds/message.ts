@@ -60,6 +60,19 @@ interface Waiter {
   cleanup(): void;
 }
 
+/** How the native core hands over a batch of messages (see uds_msg_read). */
+type BatchShape = Int32Array | [Int32Array, Array<[Int32Array | undefined, [Buffer, boolean] | undefined] | undefined>] | undefined;
+
+/** The `fds` of every message that carried none (frozen: shared). */
+const NO_FDS: ReceivedFd[] = Object.freeze([]) as unknown as ReceivedFd[];
+const RESOLVED = Promise.resolve();
+
+/** Options of {@link MessageSocket.recvMany}. */
+export interface ReceiveManyOptions extends ReceiveOptions {
+  /** At most this many messages. Default: all that are ready. */
+  readonly max?: number;
+}
+
 /** @internal Shared by UnixDatagramSocket and SeqpacketSocket. */
 export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Disposable {
   protected readonly h: FdHandle;
@@ -88,7 +101,7 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
     const r = b.setReadMode(this.h.native('read'), b.READ_MESSAGES, this.#maxFds, connectionless);
     if (r < 0) throw systemError(r, 'setsockopt');
     this.h.delegate = {
-      onRead: (n, msgs, extras) => this.#onRead(n, msgs as Buffer[] | undefined, extras as Array<[Int32Array | undefined, [Buffer, boolean] | undefined] | undefined> | undefined),
+      onRead: (n, bytes, third) => this.#onRead(n, bytes as Buffer | undefined, third as BatchShape),
       onWritable: () => this.#pumpSends(),
     };
     this.h.setRef(false);
@@ -111,13 +124,25 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
     return this.#queue.length;
   }
 
-  #onRead(n: number, msgs: Buffer[] | undefined, extras: Array<[Int32Array | undefined, [Buffer, boolean] | undefined] | undefined> | undefined): void {
+  #onRead(n: number, bytes: Buffer | undefined, third: BatchShape): void {
     if (this.#closed) return;
-    if (n > 0 && msgs !== undefined) {
-      for (let i = 0; i < msgs.length; i++) {
+    if (n > 0 && bytes !== undefined && third !== undefined) {
+      // The batch's messages lie back to back in `bytes`.
+      const lengths = third instanceof Int32Array ? third : third[0];
+      const extras = third instanceof Int32Array ? undefined : third[1];
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        const end = off + lengths[i]!;
+        const data = n === 1 ? bytes : bytes.subarray(off, end);
+        off = end;
         const x = extras?.[i];
-        const from = x?.[1] !== undefined ? addressInfo(x[1]) : undefined;
-        this.#queue.push(from === undefined ? { data: msgs[i]!, fds: wrapFds(x?.[0]) } : { data: msgs[i]!, fds: wrapFds(x?.[0]), from });
+        if (x === undefined) {
+          this.#queue.push({ data, fds: NO_FDS });
+          continue;
+        }
+        const from = x[1] !== undefined ? addressInfo(x[1]) : undefined;
+        const fds = x[0] === undefined ? NO_FDS : wrapFds(x[0]);
+        this.#queue.push(from === undefined ? { data, fds } : { data, fds, from });
       }
     } else if (n === 0) {
       this.#ended = true;
@@ -258,20 +283,59 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
   }
 
   /**
+   * The next message if one has arrived, else undefined; never waits.
+   * Throws what `recv()` would reject with once nothing more will come
+   * (`IPCKIT_PEER_CLOSED`, a receive error).
+   */
+  tryRecv(): UnixMessage | undefined {
+    if (this.#closed) throw closedError(this.#what, 'tryRecv');
+    if (this.#waiters.length > 0) return undefined;
+    const m = this.#queue.shift();
+    if (m !== undefined) {
+      if (!this.#reading) this.#update();
+      return m;
+    }
+    const err = this.#takeError();
+    if (err !== undefined) throw err;
+    return undefined;
+  }
+
+  /**
+   * Waits for at least one message, then resolves with every message that
+   * has arrived (up to `max`): one promise for a burst. Rejects as `recv()`
+   * does.
+   */
+  async recvMany(options?: ReceiveManyOptions): Promise<UnixMessage[]> {
+    const opts = validateOptions<ReceiveManyOptions>(options);
+    const max = opts.max === undefined ? Infinity : validateInteger(opts.max, 'options.max', 1);
+    const out = [await this.recv(opts)];
+    while (out.length < max && this.#waiters.length === 0 && this.#queue.length > 0) out.push(this.#queue.shift()!);
+    if (!this.#reading) this.#update();
+    return out;
+  }
+
+  /**
    * Iterates over received messages. Ends when a seqpacket peer has closed
    * (after every message before that), or when this socket is closed.
    */
   [Symbol.asyncIterator](): AsyncIterator<UnixMessage> {
     const it: AsyncIterableIterator<UnixMessage> = {
-      next: () =>
-        this.recv().then(
+      next: () => {
+        // A message already here: one settled promise, nothing else.
+        if (!this.#closed && this.#waiters.length === 0 && this.#queue.length > 0) {
+          const value = this.#queue.shift()!;
+          if (!this.#reading) this.#update();
+          return Promise.resolve({ value, done: false as const });
+        }
+        return this.recv().then(
           (value) => ({ value, done: false as const }),
           (err: unknown) => {
             const code = (err as IpckitError)?.code;
             if (code === ErrorCode.PEER_CLOSED || code === ErrorCode.CLOSED) return { value: undefined, done: true as const };
             throw err;
           },
-        ),
+        );
+      },
       return: () => Promise.resolve({ value: undefined, done: true as const }),
       [Symbol.asyncIterator]: () => it,
     };
@@ -281,6 +345,12 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
   /** @internal Queues one message; sends keep their order. */
   protected sendMessage(method: string, data: unknown, options: unknown, to: ResolvedAddress | undefined): Promise<void> {
     if (this.#closed) return Promise.reject(closedError(this.#what, method));
+    // The common case: nothing queued, no options, the kernel has room.
+    if (options === undefined && this.#sends.length === 0 && to === undefined && data instanceof Uint8Array) {
+      const r = this.h.binding.udsSendBytes(this.h.native(method), data);
+      if (r === data.length) return RESOLVED;
+      if (r !== EAGAIN) return Promise.reject(this.#sendError(r, data.length, undefined));
+    }
     let bytes: Uint8Array;
     let fds: Int32Array | undefined;
     let signal: AbortSignal | undefined;
@@ -354,13 +424,14 @@ export abstract class MessageSocket implements AsyncIterable<UnixMessage>, Dispo
         return;
       }
       this.#sends.shift();
-      if (r >= 0) {
-        p.reject(new IpckitError(ErrorCode.PARTIAL_WRITE, `${this.#what}.send(): only ${r} of ${p.data.length} bytes of a message were written; the message is incomplete`));
-      } else {
-        p.reject(p.to !== undefined ? systemError(r, 'sendto', p.to.display) : systemError(r, 'sendmsg'));
-      }
+      p.reject(this.#sendError(r, p.data.length, p.to));
     }
     this.#update();
+  }
+
+  #sendError(r: number, length: number, to: ResolvedAddress | undefined): Error {
+    if (r >= 0) return new IpckitError(ErrorCode.PARTIAL_WRITE, `${this.#what}.send(): only ${r} of ${length} bytes of a message were written; the message is incomplete`);
+    return to !== undefined ? systemError(r, 'sendto', to.display) : systemError(r, 'sendmsg');
   }
 
   /** Closes the socket now (idempotent): waiting receives reject with `IPCKIT_CLOSED`; unsent messages too. */

@@ -52,6 +52,31 @@ describe('datagram sockets', () => {
     b.close();
   });
 
+  it('many queued messages of mixed sizes arrive whole and in order (batched reads), with tryRecv and recvMany', async () => {
+    const [a, b] = socketPair('dgram');
+    const sizes = Array.from({ length: 300 }, (_, i) => (i % 37 === 0 ? 70_000 : i % 5 === 0 ? 0 : (i * 131) % 3000));
+    // Sent before anything is read, so that reads find many messages waiting.
+    const sends = sizes.map((size, i) => a.send(message(i, size)));
+    let i = 0;
+    const first = await b.recv();
+    checkMessage(first, i++, sizes[0]!);
+    while (i < sizes.length) {
+      const batch = await b.recvMany({ max: 50 });
+      assert.ok(batch.length >= 1 && batch.length <= 50);
+      for (const m of batch) {
+        checkMessage(m, i, sizes[i]!);
+        i++;
+      }
+      const more = b.tryRecv();
+      if (more !== undefined) checkMessage(more, i, sizes[i++]!);
+    }
+    await Promise.all(sends);
+    assert.equal(b.tryRecv(), undefined, 'nothing more');
+    a.close();
+    b.close();
+    assert.throws(() => b.tryRecv(), { code: ErrorCode.CLOSED });
+  });
+
   it('a message larger than the socket can ever hold is refused with EMSGSIZE, not cut', async () => {
     const [a, b] = socketPair('dgram');
     await assert.rejects(a.send(Buffer.alloc(8 << 20)), { code: 'EMSGSIZE' });
@@ -297,6 +322,8 @@ describe('seqpacket sockets', { skip: process.platform !== 'linux' && 'Linux onl
     }
     assert.equal(i, SIZES.length, 'the iteration ended after every message, at the end');
     await assert.rejects(s.recv(), { code: ErrorCode.PEER_CLOSED });
+    assert.throws(() => s.tryRecv(), { code: ErrorCode.PEER_CLOSED });
+    await assert.rejects(s.recvMany(), { code: ErrorCode.PEER_CLOSED });
     c.close();
     s.close();
     await server.close();

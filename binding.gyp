@@ -15,7 +15,9 @@
             "native/io/io.c",
             "native/io/handle_napi.c",
             "native/pipe/pipe.c",
-            "native/pipe/pipe_napi.c"
+            "native/pipe/pipe_napi.c",
+            "native/signal/signal.c",
+            "native/signal/signal_napi.c"
           ],
           "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
           "xcode_settings": {

@@ -3,6 +3,7 @@
 #include "common/env.h"
 #include "io/handle.h"
 #include "pipe/pipe_napi.h"
+#include "signal/signal_napi.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (ipk_env_init(env) != napi_ok) {
@@ -11,6 +12,7 @@ static napi_value init(napi_env env, napi_value exports) {
   }
   ipk_handle_napi_init(env, exports);
   ipk_pipe_napi_init(env, exports);
+  ipk_signal_napi_init(env, exports);
   return exports;
 }
 

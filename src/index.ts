@@ -4,6 +4,8 @@
  * This module only re-exports; each primitive documents itself:
  * - pipes: `pipe()`, `PipeReader`, `PipeWriter`, `spawn()` (src/pipe)
  * - channels: `channel()`, `Sender`, `Receiver`, `duplexChannel()` (src/channel)
+ * - signals: `onSignal()`, `signals()`, `onceSignal()`, `sendSignal()`,
+ *   `openPidfd()`, `gracefulShutdown()` (src/signal)
  *
  * @module
  */
@@ -58,3 +60,27 @@ export {
   type ValidationError,
   type Validator,
 } from './channel/index.js';
+export {
+  droppedSignalCount,
+  gracefulShutdown,
+  onceSignal,
+  onSignal,
+  openPidfd,
+  Pidfd,
+  sendSignal,
+  ShutdownController,
+  SignalIterator,
+  signalName,
+  signalNumber,
+  signals,
+  SignalSubscription,
+  type GracefulShutdownOptions,
+  type OnceSignalOptions,
+  type ProcessGroupTarget,
+  type ShutdownResource,
+  type SignalInfo,
+  type SignalName,
+  type SignalsOptions,
+  type SignalSpec,
+  type WaitExitOptions,
+} from './signal/index.js';

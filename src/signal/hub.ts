@@ -29,11 +29,13 @@ export interface SignalInfo {
   /** The signal's number. */
   readonly signo: number;
   /**
-   * The sending process (`si_pid`) when a process sent it (`kill`,
-   * `sigqueue`, `tgkill`); 0 when the kernel raised it.
+   * `si_pid`: the sending process when a process sent it (`kill`,
+   * `sigqueue`, `tgkill`). For signals the kernel raises, what the kernel
+   * put there: the child for SIGCHLD, the writing process itself for
+   * SIGPIPE, 0 for most others.
    */
   readonly pid: number;
-  /** The sender's real user id (`si_uid`), under the same condition as `pid`. */
+  /** `si_uid`: the sender's real user id, under the same conditions as `pid`. */
   readonly uid: number;
   /**
    * Why it was sent (`si_code`): 0 (`SI_USER`) for `kill(2)`, -1

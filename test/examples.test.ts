@@ -12,6 +12,7 @@ const expected: Record<string, RegExp> = {
   'pipe-sync-cli.mjs': /\[ 'apple', 'fig', 'pear' \]/,
   'channel-workers.mjs': /sum of squares 1\.\.9 = 285/,
   'channel-request-response.mjs': /\{ id: 1, upper: 'CHANNELS' \}/,
+  'signals-graceful-shutdown.mjs': /child is ready[\s\S]*received 10000 of 10000 results; child exited with code 143/,
 };
 
 describe('examples', () => {

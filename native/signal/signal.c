@@ -225,10 +225,14 @@ static int install_locked(int signo) {
 #endif
   if (sigaction(signo, NULL, &before) != 0) return -errno;
   /* The chain must be in place before the handler can run. */
-  __atomic_store_n(&e->chain, chain_for(signo, &before), __ATOMIC_RELEASE);
+  chain_node* chain = chain_for(signo, &before);
+  __atomic_store_n(&e->chain, chain, __ATOMIC_RELEASE);
   memset(&ours, 0, sizeof ours);
   ours.sa_sigaction = on_signal;
-  ours.sa_flags = SA_SIGINFO | SA_RESTART;
+  /* Restart interrupted system calls, as libuv does, unless the handler we
+   * chain to was installed to interrupt them (no SA_RESTART), or to run on
+   * an alternate stack: it keeps the conditions it was written for. */
+  ours.sa_flags = SA_SIGINFO | (chain != NULL ? before.sa_flags & (SA_RESTART | SA_ONSTACK) : SA_RESTART);
   /* Block everything while it runs, as libuv does: the handler and the one it
    * chains to never nest. */
   sigfillset(&ours.sa_mask);

@@ -221,6 +221,7 @@ export class SignalIterator implements AsyncIterableIterator<SignalInfo>, Dispos
     for (const w of waiters) w.resolve(DONE);
   }
 
+  /** The iterator itself, so that `for await` works on it directly. */
   [Symbol.asyncIterator](): this {
     return this;
   }

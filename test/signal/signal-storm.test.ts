@@ -14,12 +14,16 @@ describe('signal storm', () => {
   it('10,000 SIGUSR1 at 1 kHz: the handler runs 1 to 10,000 times and nothing is dropped', { timeout: 180_000 * timeScale }, async (t) => {
     const receiver = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'count', 'SIGUSR1', 'SIGUSR2'], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      signal: t.signal, // a receiver that never reports must not outlive a timed-out test
+      killSignal: 'SIGKILL',
     });
     const errors = text(receiver.stderr);
     const lines = lineReader(receiver.stdout);
     assert.equal(await lines.next(), 'ready');
     const sender = nodeSpawn(process.execPath, [fixture('signal-sender'), String(receiver.pid), 'SIGUSR1', '10000', '1000'], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      signal: t.signal,
+      killSignal: 'SIGKILL',
     });
     const [sent, [code]] = await Promise.all([text(sender.stdout), exited(sender)]);
     assert.equal(code, 0);

@@ -61,11 +61,13 @@ typedef struct {
   void* handler;
   unsigned long flags;
   void* restorer;
-  uint64_t mask;
+  /* 64 signals, as longs: a uint64_t would be aligned to 8 on 32-bit ARM,
+   * where the kernel's mask follows the restorer at offset 12. */
+  unsigned long mask[8 / sizeof(unsigned long)];
 } raw_action;
 
 static int raw_sigaction(int signo, const raw_action* act, raw_action* old) {
-  return syscall(SYS_rt_sigaction, signo, act, old, sizeof(uint64_t)) == 0 ? 0 : -errno;
+  return syscall(SYS_rt_sigaction, signo, act, old, (size_t)8) == 0 ? 0 : -errno;
 }
 #else
 #define IPK_RAW_SIGACTION 0

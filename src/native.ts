@@ -83,7 +83,6 @@ export interface NativeBinding {
   signalSubscribe(slot: number, signo: number): number;
   signalUnsubscribe(slot: number, signo: number): number;
   signalDropped(slot: number): number;
-  signalCheck(signo: number): number;
   signalMarkBuiltin(signo: number): number;
   /** The exact current action of a signal, for tests comparing dispositions. */
   signalDescribe(signo: number): string | number;
@@ -95,7 +94,6 @@ export interface NativeBinding {
   readonly SIGRTMAX: number;
   readonly SIGNAL_MAX: number;
   readonly SIGNAL_RECORD_SIZE: number;
-  readonly PIDFD: number;
 }
 
 function packageRoot(): string {

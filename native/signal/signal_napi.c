@@ -71,13 +71,6 @@ static napi_value js_signal_dropped(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_dropped(slot));
 }
 
-static napi_value js_signal_check(napi_env env, napi_callback_info info) {
-  IPK_ARGS(1);
-  int32_t signo;
-  if (!ipk_get_i32(env, argv[0], &signo)) return NULL;
-  return ipk_int(env, ipk_sig_check(signo));
-}
-
 static napi_value js_signal_mark_builtin(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
   int32_t signo;
@@ -137,7 +130,6 @@ void ipk_signal_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "signalSubscribe", js_signal_subscribe);
   IPK_EXPORT_FN(env, exports, "signalUnsubscribe", js_signal_unsubscribe);
   IPK_EXPORT_FN(env, exports, "signalDropped", js_signal_dropped);
-  IPK_EXPORT_FN(env, exports, "signalCheck", js_signal_check);
   IPK_EXPORT_FN(env, exports, "signalMarkBuiltin", js_signal_mark_builtin);
   IPK_EXPORT_FN(env, exports, "signalDescribe", js_signal_describe);
   IPK_EXPORT_FN(env, exports, "signalKill", js_signal_kill);
@@ -148,5 +140,4 @@ void ipk_signal_napi_init(napi_env env, napi_value exports) {
   ipk_export_int(env, exports, "SIGRTMAX", ipk_sig_rtmax());
   ipk_export_int(env, exports, "SIGNAL_MAX", ipk_sig_max());
   ipk_export_int(env, exports, "SIGNAL_RECORD_SIZE", (int64_t)sizeof(ipk_sig_record));
-  ipk_export_int(env, exports, "PIDFD", IPK_LINUX);
 }

@@ -19,7 +19,9 @@
             "native/fifo/fifo.c",
             "native/fifo/fifo_napi.c",
             "native/uds/uds.c",
-            "native/uds/uds_napi.c"
+            "native/uds/uds_napi.c",
+            "native/signal/signal.c",
+            "native/signal/signal_napi.c"
           ],
           "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
           "xcode_settings": {

@@ -5,6 +5,7 @@
 #include "fifo/fifo_napi.h"
 #include "pipe/pipe_napi.h"
 #include "uds/uds_napi.h"
+#include "signal/signal_napi.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   if (ipk_env_init(env) != napi_ok) {
@@ -15,6 +16,7 @@ static napi_value init(napi_env env, napi_value exports) {
   ipk_pipe_napi_init(env, exports);
   ipk_fifo_napi_init(env, exports);
   ipk_uds_napi_init(env, exports);
+  ipk_signal_napi_init(env, exports);
   return exports;
 }
 

@@ -6,6 +6,8 @@
  * - channels: `channel()`, `Sender`, `Receiver`, `duplexChannel()` (src/channel)
  * - FIFOs: `createFifo()`, `openFifo()` (src/fifo)
  * - Unix domain sockets: `listenUnix()`, `connectUnix()`, `socketPair()`, ... (src/uds)
+ * - signals: `onSignal()`, `signals()`, `onceSignal()`, `sendSignal()`,
+ *   `openPidfd()`, `gracefulShutdown()` (src/signal)
  *
  * @module
  */
@@ -92,3 +94,27 @@ export {
   type UnixServerOptions,
   type UnixStreamOptions,
 } from './uds/index.js';
+export {
+  droppedSignalCount,
+  gracefulShutdown,
+  onceSignal,
+  onSignal,
+  openPidfd,
+  Pidfd,
+  sendSignal,
+  ShutdownController,
+  SignalIterator,
+  signalName,
+  signalNumber,
+  signals,
+  SignalSubscription,
+  type GracefulShutdownOptions,
+  type OnceSignalOptions,
+  type ProcessGroupTarget,
+  type ShutdownResource,
+  type SignalInfo,
+  type SignalName,
+  type SignalsOptions,
+  type SignalSpec,
+  type WaitExitOptions,
+} from './signal/index.js';

@@ -111,6 +111,24 @@ export interface NativeBinding {
   readonly ECTRUNC: number;
   readonly EPARTIAL: number;
   readonly SUN_PATH_MAX: number;
+  // signals and pidfds (native/signal/signal_napi.c)
+  /** Returns the subscriber slot; out receives [readFd, capacity]. */
+  signalOpen(out: Int32Array): number;
+  signalClose(slot: number): number;
+  signalSubscribe(slot: number, signo: number): number;
+  signalUnsubscribe(slot: number, signo: number): number;
+  signalDropped(slot: number): number;
+  signalMarkBuiltin(signo: number): number;
+  /** The exact current action of a signal, for tests comparing dispositions. */
+  signalDescribe(signo: number): string | number;
+  signalKill(pid: number, signo: number): number;
+  pidfdOpen(pid: number): number;
+  pidfdSendSignal(pidfd: number, signo: number): number;
+  fdReadable(fd: number): number;
+  readonly SIGRTMIN: number;
+  readonly SIGRTMAX: number;
+  readonly SIGNAL_MAX: number;
+  readonly SIGNAL_RECORD_SIZE: number;
 }
 
 function packageRoot(): string {

@@ -57,6 +57,12 @@ export const ErrorCode = {
   PARTIAL_WRITE: 'IPCKIT_PARTIAL_WRITE',
   /** The other end of a connection has closed. */
   PEER_CLOSED: 'IPCKIT_PEER_CLOSED',
+  /** A socket directory or path is unsafe (another user's, writable by others, a symlink); nothing was created or removed. */
+  INSECURE_PATH: 'IPCKIT_INSECURE_PATH',
+  /** The process at the other end is not the one expected (`expectServerUid`); no byte was sent. */
+  PEER_REJECTED: 'IPCKIT_PEER_REJECTED',
+  /** The shared-key handshake failed: the peer does not hold the key, or spoke something else. */
+  AUTH_FAILED: 'IPCKIT_AUTH_FAILED',
 } as const;
 
 /** A library error code: one of the values of {@link ErrorCode}. */

@@ -6,6 +6,7 @@
  * - channels: `channel()`, `Sender`, `Receiver`, `duplexChannel()` (src/channel)
  * - FIFOs: `createFifo()`, `openFifo()` (src/fifo)
  * - Unix domain sockets: `listenUnix()`, `connectUnix()`, `socketPair()`, ... (src/uds)
+ * - local sockets: `listen()`, `connect()`, `framed()` (src/local)
  * - signals: `onSignal()`, `signals()`, `onceSignal()`, `sendSignal()`,
  *   `openPidfd()`, `gracefulShutdown()` (src/signal)
  *
@@ -118,3 +119,25 @@ export {
   type SignalSpec,
   type WaitExitOptions,
 } from './signal/index.js';
+export {
+  connect,
+  framed,
+  FramedConnection,
+  listen,
+  LocalListener,
+  localSocketDir,
+  localSocketPath,
+  LocalStream,
+  resolveLocalName,
+  type AllowOption,
+  type ConnectOptions as LocalConnectOptions,
+  type FramedConnectOptions,
+  type FramedListenOptions,
+  type FramedOptions,
+  type FramedRecvOptions,
+  type ListenOptions,
+  type LocalAddress,
+  type LocalName,
+  type NameContext,
+  type RefusedConnection,
+} from './local/index.js';

@@ -92,6 +92,8 @@ export interface NativeBinding {
   udsAccept(fd: number): number;
   udsShutdown(fd: number, how: number): number;
   udsType(fd: number): number;
+  /** Opens a directory and flocks it (non-blocking): fd, EAGAIN, or -errno. */
+  udsLockDir(path: string): number;
   /** One whole message to the connected peer, no fds: bytes sent or -errno. */
   udsSendBytes(h: NativeHandle, bytes: Uint8Array): number;
   /** One non-blocking recvmsg into `buffer`: bytes, -errno, or [bytes, fds] when fds came. */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -367,4 +368,23 @@ ssize_t ipk_uds_recvmsg(int fd, void* buf, size_t len, int* fds, int max_fds, in
   memcpy(fds, got, sizeof(int) * n);
   *nfds = n;
   return r;
+}
+
+int ipk_uds_lock_dir(const char* path) {
+#ifdef O_DIRECTORY
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+#else
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+#endif
+  if (fd < 0) return -errno;
+  int r;
+  do {
+    r = flock(fd, LOCK_EX | LOCK_NB);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    int e = errno == EWOULDBLOCK ? EAGAIN : errno;
+    ipk_fd_close(fd);
+    return -e;
+  }
+  return fd;
 }

@@ -43,6 +43,10 @@ int ipk_uds_accept(int fd);
 int ipk_uds_connect(int fd, const struct sockaddr_un* addr, socklen_t len);
 int ipk_uds_shutdown(int fd, int how);
 int ipk_uds_type(int fd);
+/* Opens the directory `path` (not following a symlink) and takes an
+ * exclusive flock on it without waiting: the fd (close it to unlock),
+ * -EAGAIN when another holds it, or -errno. */
+int ipk_uds_lock_dir(const char* path);
 
 /* Peer credentials of a connected socket (SO_PEERCRED / LOCAL_PEERCRED). */
 int ipk_uds_peercred(int fd, int64_t* pid, int64_t* uid, int64_t* gid);

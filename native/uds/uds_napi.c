@@ -443,6 +443,19 @@ static void uds_msg_read(ipk_handle* h) {
   else if (err != 0) ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, (int32_t)err), NULL, NULL);
 }
 
+/* udsLockDir(path) -> fd | -EAGAIN | -errno */
+static napi_value js_lock_dir(napi_env env, napi_callback_info info) {
+  IPK_ARGS(1);
+  char path[4096];
+  size_t len;
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
+    ipk_throw_type(env, "expected a path");
+    return NULL;
+  }
+  if (len >= sizeof path - 1) return ipk_int(env, -ENAMETOOLONG);
+  return ipk_int(env, ipk_uds_lock_dir(path));
+}
+
 /* udsSendBytes(h, bytes) -> bytes sent | -errno: one whole message, no fds,
  * to the connected peer (the common case of send(), without the general
  * call's arrays). */
@@ -492,6 +505,7 @@ void ipk_uds_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "udsType", js_sock_type);
   IPK_EXPORT_FN(env, exports, "udsReadInto", js_read_into);
   IPK_EXPORT_FN(env, exports, "udsSendBytes", js_send_bytes);
+  IPK_EXPORT_FN(env, exports, "udsLockDir", js_lock_dir);
   IPK_EXPORT_FN(env, exports, "udsPeerCred", js_peercred);
   IPK_EXPORT_FN(env, exports, "udsSockName", js_sockname);
   IPK_EXPORT_FN(env, exports, "udsPeerName", js_peername);

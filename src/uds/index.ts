@@ -44,7 +44,8 @@
  *
  * @module
  */
-import { ErrorCode, IpckitError, systemError } from '../errors.js';
+import { constants as osConstants } from 'node:os';
+import { ErrorCode, IpckitError, isSystemError, systemError } from '../errors.js';
 import { EAGAIN } from '../internal/handle.js';
 import { invalidArgument, validateInteger, validateOptions, validateSignal, validateTimeout } from '../internal/validate.js';
 import { native } from '../native.js';
@@ -67,12 +68,25 @@ export interface ConnectOptions {
   readonly timeout?: number;
 }
 
+const ENOENT = -osConstants.errno.ENOENT;
+const ECONNREFUSED = -osConstants.errno.ECONNREFUSED;
+
 function requireUnix(fn: string): void {
   if (process.platform === 'win32') throw new IpckitError(ErrorCode.UNSUPPORTED_PLATFORM, `${fn}: Unix domain sockets are not supported on Windows by ipckit; use a local socket`);
 }
 
-/** @internal Connects a new socket; retries on EAGAIN (backlog full) on timers. */
-export async function connectFd(type: number, address: UnixAddress, options: unknown, fn: string): Promise<number> {
+/**
+ * @internal Connects a new socket; retries on EAGAIN (backlog full) on
+ * timers, and with `wait` also while nobody listens yet (ENOENT,
+ * ECONNREFUSED). `check` runs before each attempt (it may throw).
+ */
+export async function connectFd(
+  type: number,
+  address: UnixAddress,
+  options: unknown,
+  fn: string,
+  extra: { readonly wait?: boolean; readonly check?: () => void } = {},
+): Promise<number> {
   const opts = validateOptions<ConnectOptions>(options);
   const signal = validateSignal(opts.signal, 'options.signal');
   const timeout = validateTimeout(opts.timeout, 'options.timeout');
@@ -82,13 +96,30 @@ export async function connectFd(type: number, address: UnixAddress, options: unk
   let delay = 1;
   for (;;) {
     signal?.throwIfAborted();
-    const fd = b.udsSocket(type, false);
-    if (fd < 0) throw systemError(fd, 'socket');
-    const r = b.udsConnect(fd, addr.bytes, addr.abstract);
-    if (r === 0) return fd;
-    b.closeFd(fd);
-    if (r !== EAGAIN) throw systemError(r, 'connect', addr.display);
-    if (performance.now() >= deadline) throw new IpckitError(ErrorCode.TIMEOUT, `${fn}: ${addr.display} kept refusing (backlog full) for ${timeout} ms`);
+    let r = ENOENT;
+    let checked = true;
+    try {
+      extra.check?.();
+    } catch (err) {
+      // Nothing there yet (the directory of a name): waitable like a missing socket.
+      if (!(extra.wait === true && isSystemError(err, 'ENOENT'))) throw err;
+      checked = false;
+    }
+    if (checked) {
+      const fd = b.udsSocket(type, false);
+      if (fd < 0) throw systemError(fd, 'socket');
+      r = b.udsConnect(fd, addr.bytes, addr.abstract);
+      if (r === 0) return fd;
+      b.closeFd(fd);
+    }
+    const waitable = r === EAGAIN || (extra.wait === true && (r === ENOENT || r === ECONNREFUSED));
+    if (!waitable) throw systemError(r, 'connect', addr.display);
+    if (performance.now() >= deadline) {
+      throw new IpckitError(
+        ErrorCode.TIMEOUT,
+        r === EAGAIN ? `${fn}: ${addr.display} kept refusing (backlog full) for ${timeout} ms` : `${fn}: nobody listened at ${addr.display} within ${timeout} ms`,
+      );
+    }
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         clearTimeout(t);

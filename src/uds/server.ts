@@ -49,7 +49,7 @@ const ECONNABORTED = -103;
  */
 export class UnixServer<C extends UnixStream | SeqpacketSocket> extends EventEmitter implements AsyncIterable<C>, AsyncDisposable {
   readonly #h: FdHandle;
-  readonly #make: (fd: number) => C;
+  readonly #make: (fd: number) => C | undefined;
   readonly #path: string | undefined;
   readonly #inode: [number, number] | undefined;
   #queue: C[] = [];
@@ -60,7 +60,7 @@ export class UnixServer<C extends UnixStream | SeqpacketSocket> extends EventEmi
   #spare: number;
 
   /** @internal */
-  constructor(fd: number, make: (fd: number) => C, path: string | undefined) {
+  constructor(fd: number, make: (fd: number) => C | undefined, path: string | undefined) {
     super();
     this.#make = make;
     this.#path = path;
@@ -118,7 +118,7 @@ export class UnixServer<C extends UnixStream | SeqpacketSocket> extends EventEmi
         this.#report(systemError(fd, 'accept4'));
         return this.#backOff();
       }
-      let conn: C;
+      let conn: C | undefined;
       try {
         conn = this.#make(fd);
       } catch (err) {
@@ -126,7 +126,8 @@ export class UnixServer<C extends UnixStream | SeqpacketSocket> extends EventEmi
         this.emit('error', err);
         continue;
       }
-      this.#deliver(conn);
+      // undefined: the maker refused the connection (and closed the fd).
+      if (conn !== undefined) this.#deliver(conn);
     }
     this.#arm();
   }

@@ -67,6 +67,7 @@ export { framed, FramedConnection, type FramedOptions, type FramedRecvOptions } 
 export { localSocketDir, resolveLocalName, type LocalAddress, type LocalName, type NameContext } from './names.js';
 
 const ECONNREFUSED = -osConstants.errno.ECONNREFUSED;
+const ENOENT = -osConstants.errno.ENOENT;
 
 /** This process's facts for the name mapping. */
 function currentContext(): NameContext {
@@ -492,6 +493,7 @@ function reclaim(path: string, allowed: boolean): void {
   const r = b.udsConnect(probe, Buffer.from(path), false);
   b.closeFd(probe);
   if (r === 0 || r === EAGAIN) throw inUse('a listener is live there');
+  if (r === ENOENT) return; // its listener closed and removed it meanwhile: the name is free
   if (r !== ECONNREFUSED) throw systemError(r, 'connect', path);
   const again = statPath(path);
   if (again !== null && again.dev === st.dev && again.ino === st.ino) unlinkSync(path);

@@ -73,7 +73,11 @@ function readExactly(stream: Duplex, n: number, deadline: number): Promise<Buffe
       }
     };
     const onEnd = (): void => done(failed('the peer closed the connection during the handshake (wrong key, or it does not authenticate)'));
-    const onError = (err: Error): void => done(new IpckitError(ErrorCode.AUTH_FAILED, `authentication failed: ${err.message}`, { cause: err }));
+    const onError = (err: Error): void => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || code === 'EPIPE') onEnd();
+      else done(new IpckitError(ErrorCode.AUTH_FAILED, `authentication failed: ${err.message}`, { cause: err }));
+    };
     timer = setTimeout(() => done(new IpckitError(ErrorCode.TIMEOUT, `the authentication handshake did not complete in time`)), Math.max(0, deadline - performance.now()));
     stream.on('readable', onReadable);
     stream.on('end', onEnd);

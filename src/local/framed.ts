@@ -521,7 +521,11 @@ export class FramedConnection<T = unknown, Out = T> implements AsyncIterable<T>,
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#failure === null && !this.#ended) this.#failure = closedError('FramedConnection', 'recv');
+    // Whatever happened before, from now on every call says: closed.
+    this.#failure = closedError('FramedConnection', 'recv');
+    this.#sendError = closedError('FramedConnection', 'send');
+    this.#queue = [];
+    this.#raw = [];
     this.stream.destroy();
     this.#pump();
   }

@@ -1,5 +1,5 @@
 // catalog E31 (cloexec-audit) for sockets and FIFOs: a child holds none of
-// the listeners, connections, socket pairs, datagram and seqpacket sockets,
+// the listeners (Unix and local), connections, socket pairs, datagram and seqpacket sockets,
 // FIFO ends and received fds this process owns, only what it was given,
 // also while other threads create sockets.
 import assert from 'node:assert/strict';
@@ -7,13 +7,16 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import {
+  connect,
   connectUnix,
   createDatagramSocket,
   createFifo,
+  listen,
   listenSeqpacket,
   listenUnix,
   openFifo,
   socketPair,
+  type LocalStream,
   type ReceivedFd,
   type UnixStream,
 } from '../../src/index.js';
@@ -43,7 +46,11 @@ describe('close-on-exec: sockets and FIFOs', () => {
     const arriving = once(tb, 'fds') as Promise<[ReceivedFd[]]>;
     await ta.sendFds([fifoReader, sa], 'x');
     const [received] = await arriving;
-    const all = [server, seqServer, client, conn, sa, sb, da, db, qa, qb, bound, fifoReader, fifoWriter, ta, tb];
+    const local = listen(tmp.path('local'));
+    const localAccepted = once(local, 'connection') as Promise<[LocalStream]>;
+    const localClient = await connect(tmp.path('local'));
+    const [localConn] = await localAccepted;
+    const all = [server, seqServer, client, conn, sa, sb, da, db, qa, qb, bound, fifoReader, fifoWriter, ta, tb, localClient, localConn];
     const fds = [...all.map((x) => x.fd), ...received.map((r) => r.fd)];
     const ours = new Map(fds.map((fd) => [fdTarget(fd), fd]));
     const child = await childFds();
@@ -56,6 +63,7 @@ describe('close-on-exec: sockets and FIFOs', () => {
     for (const x of all) if ('close' in x && typeof x.close === 'function' && x !== server && x !== seqServer) x.close();
     await server.close();
     await seqServer.close();
+    await local.close();
   });
 
   it('200 children spawned while 2 worker threads churn sockets of every type inherit none of them', { timeout: 120_000 }, async () => {

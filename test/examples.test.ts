@@ -13,6 +13,7 @@ const expected: Record<string, RegExp> = {
   'channel-workers.mjs': /sum of squares 1\.\.9 = 285/,
   'channel-request-response.mjs': /\{ id: 1, upper: 'CHANNELS' \}/,
   'uds-fd-passing.mjs': /client connected: pid \d+ \(our child\)[\s\S]*server read: hello from pid \d+, through a passed fd/,
+  'local-service.mjs': /(client \d+: answer = 42\n){3}served 3 clients/,
   'uds-datagram.mjs': /sent 5, server got 5 bytes\nsent 65536, server got 65536 bytes\nsent 100000, server got 100000 bytes/,
   'signals-graceful-shutdown.mjs': /child is ready[\s\S]*received 10000 of 10000 results; child exited with code 143/,
 };

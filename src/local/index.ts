@@ -401,8 +401,10 @@ export function listen(name: LocalName, options?: ListenOptions & FramedOptions<
   if (o.reclaimName !== undefined && typeof o.reclaimName !== 'boolean') throw invalidArgument('options.reclaimName', 'a boolean', o.reclaimName);
   const mode = o.mode === undefined ? 0o600 : validateInteger(o.mode, 'options.mode', 0, 0o777);
   const backlog = o.backlog === undefined ? 511 : validateInteger(o.backlog, 'options.backlog', 1, 65535);
-  if (address.kind === 'pipe') return listenWindows(address, settings);
-  if (o.allow !== undefined && o.allow !== 'any' && process.platform === 'win32') throw new IpckitError(ErrorCode.UNSUPPORTED_PLATFORM, 'peer credentials do not exist on Windows');
+  if (address.kind === 'pipe') {
+    if (o.allow !== undefined && o.allow !== 'any') throw new IpckitError(ErrorCode.UNSUPPORTED_PLATFORM, 'allow: peer credentials do not exist for Windows pipes; use authKey');
+    return listenWindows(address, settings);
+  }
 
   const b = native();
   const fd = b.udsSocket(b.UDS_STREAM, true);

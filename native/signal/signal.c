@@ -77,6 +77,10 @@ typedef struct {
   chain_node* chain;      /* atomic: NULL = nothing to chain to */
   /* under the mutex: */
   int installed;          /* ipckit's handler was installed by us and not yet restored */
+  /* The last unsubscribe found someone else's handler on top and left it:
+   * ipckit's handler may still be called through theirs (a second copy of
+   * ipckit, or any handler that chains to the one it replaced). */
+  int orphaned;
   int nslots;             /* slots subscribed */
   struct sigaction prev;  /* the action ipckit's handler replaced */
 #if IPK_RAW_SIGACTION
@@ -255,20 +259,53 @@ static int install_locked(int signo) {
   return 0;
 }
 
+static int is_handler(const struct sigaction* sa) {
+  return (sa->sa_flags & SA_SIGINFO) || (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN);
+}
+
 static void restore_locked(int signo) {
   sig_entry* e = &sigs[signo];
   if (!e->installed) return;
   e->installed = 0;
   struct sigaction cur;
   if (sigaction(signo, NULL, &cur) != 0) return;
-  /* Someone changed it after us (a Node listener added later, another
-   * library): their action stays. The chain stays published too, in case
-   * they ever put ours back. */
-  if (!is_ours(&cur)) return;
+  /* Someone changed it after us (another library, a second copy of
+   * ipckit): their action stays. If it is a handler, it may call ours as
+   * the one it replaced: the chain stays published, and the signal is
+   * marked orphaned so that the next subscriber does not install ipckit's
+   * handler on top of one that leads back to it (see take_locked). */
+  if (!is_ours(&cur)) {
+    e->orphaned = is_handler(&cur);
+    return;
+  }
 #if IPK_RAW_SIGACTION
   if (e->raw_valid && raw_sigaction(signo, &e->raw_prev, NULL) == 0) return;
 #endif
   sigaction(signo, &e->prev, NULL);
+}
+
+/* The first subscriber of a signal (none subscribed in the process).
+ * Normally installs ipckit's handler. But if the signal is orphaned and a
+ * handler is still installed, that handler (or one further down its chain)
+ * may call ipckit's: installing ipckit's on top of it, chaining to it, would
+ * make a cycle (ipckit's calls theirs, theirs calls ipckit's...) and the
+ * first signal would overflow the stack. Then ipckit's handler counts as
+ * installed again, reached as before, with its chain and the action to put
+ * back unchanged; if the handler is ipckit's own (they put it back), it is
+ * simply ipckit's again. A default or ignore action reaches nobody: install
+ * as usual. */
+static int take_locked(int signo) {
+  sig_entry* e = &sigs[signo];
+  if (e->orphaned) {
+    e->orphaned = 0;
+    struct sigaction cur;
+    if (sigaction(signo, NULL, &cur) != 0) return -errno;
+    if (is_handler(&cur)) {
+      e->installed = 1;
+      return 0;
+    }
+  }
+  return install_locked(signo);
 }
 
 static inline uint32_t bit_of(int signo) { return 1u << ((signo - 1) % 32); }
@@ -386,7 +423,7 @@ int ipk_sig_subscribe(int slot, void* owner, int signo) {
     /* Installed once, by the first subscriber in the process. If someone
      * replaced ipckit's handler since, it stays replaced: ipckit does not
      * take a signal back from whoever took it. */
-    if (!e->installed) r = install_locked(signo);
+    if (!e->installed) r = take_locked(signo);
     if (r == 0)
       e->nslots++;
     else

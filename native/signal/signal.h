@@ -66,7 +66,11 @@ int ipk_sig_close(int slot, void* owner);
 /* Adds or removes one signal. Idempotent per slot. The first subscriber of a
  * signal in the process installs ipckit's handler, remembering the action it
  * replaces; the last one puts that action back, but only if ipckit's handler
- * is still the one installed (someone else's later change is left alone). */
+ * is still the one installed (someone else's later change is left alone).
+ * After such a skipped restore, while a handler is installed (which may call
+ * ipckit's as the one it replaced), the next first subscriber does not
+ * install ipckit's handler over it: that could make the two call each other
+ * forever. */
 int ipk_sig_subscribe(int slot, void* owner, int signo);
 int ipk_sig_unsubscribe(int slot, void* owner, int signo);
 

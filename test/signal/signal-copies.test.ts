@@ -1,0 +1,39 @@
+// Two copies of ipckit's native core in one process (two ipckit versions in
+// one npm tree): each installs, chains and restores on its own, and they
+// must never call each other in a cycle.
+import assert from 'node:assert/strict';
+import { spawn as nodeSpawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { exited, fixture, text } from '../helpers/children.js';
+import { checkFdLeaks } from '../helpers/fds.js';
+
+checkFdLeaks();
+
+const linux = process.platform === 'linux' ? false : 'the copies are told apart through /proc and the dynamic loader (Linux)';
+
+async function run(...args: string[]): Promise<Record<string, unknown>> {
+  const child = nodeSpawn(process.execPath, [fixture('signal-copies'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [out, err, status] = await Promise.all([text(child.stdout), text(child.stderr), exited(child)]);
+  assert.deepEqual(status, [0, null], `the child failed (${status.join(' ')}): ${err}`);
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+describe('two copies of the native core', { skip: linux }, () => {
+  it('a copy that left while the other copy\'s handler was on top comes back without installing itself over it (no cycle)', async () => {
+    const r = await run('cycle');
+    assert.match(String(r.initial), /^default /);
+    assert.match(String(r.withB), /^handler /, 'B\'s handler, on top of A\'s');
+    assert.equal(r.afterAUnsub, r.withB, 'A\'s last unsubscribe left B\'s handler in place');
+    assert.equal(r.aBack, r.withB, 'A subscribed again without installing its handler over B\'s');
+    assert.deepEqual(r.first, [1, 1], 'one signal: one record for each copy (B calls A), and no stack overflow');
+    assert.match(String(r.afterBUnsub), /^ipckit /, 'B put A\'s handler back');
+    assert.deepEqual(r.second, [1, 0]);
+    assert.equal(r.restored, r.initial, 'A restored the default exactly');
+    // Orphaned again, then the signal reset to the default under both: A's
+    // handler is reached by nobody, so A installs it afresh.
+    assert.match(String(r.reset), /^default /);
+    assert.match(String(r.aAlone), /^ipckit /);
+    assert.deepEqual(r.third, [1, 0]);
+    assert.equal(r.end, r.reset, 'and put back exactly what libuv had left');
+  });
+});

@@ -1,5 +1,6 @@
 #include "signal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -222,8 +223,27 @@ static chain_node* chain_for(int signo, const struct sigaction* prev) {
   return n;
 }
 
+/* Once ipckit's handler is installed, its address may stay reachable for
+ * as long as the process lives: through the action of a signal nobody
+ * restored, or through another handler that chains to it (a second copy of
+ * ipckit installed on top). Node unloads an addon when every environment
+ * that loaded it has ended (a program that uses ipckit only in workers),
+ * and a signal would then jump into unmapped memory, or into whatever was
+ * mapped there since. So the first install pins the library: reopened with
+ * RTLD_NODELETE, it is never unloaded. RTLD_NOLOAD: only the object already
+ * loaded, by the name the loader knows it by. Failing that, the install
+ * goes ahead (a worker-only program could still unload it). */
+static void pin_locked(void) {
+  static int pinned;
+  if (pinned) return;
+  Dl_info info;
+  if (dladdr((void*)on_signal, &info) == 0 || info.dli_fname == NULL) return;
+  if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL) pinned = 1;
+}
+
 static int install_locked(int signo) {
   sig_entry* e = &sigs[signo];
+  pin_locked();
   struct sigaction before, ours, prev;
 #if IPK_RAW_SIGACTION
   raw_action raw;

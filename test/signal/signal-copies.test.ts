@@ -36,4 +36,15 @@ describe('two copies of the native core', { skip: linux }, () => {
     assert.deepEqual(r.third, [1, 0]);
     assert.equal(r.end, r.reset, 'and put back exactly what libuv had left');
   });
+
+  it('the core stays loaded once its handler was installed: a worker-only user ends, a signal through a chain still finds the handler', async () => {
+    const r = await run('unload');
+    assert.equal(r.before, false, 'the main thread never loaded it');
+    assert.equal(r.whileWorker, true);
+    assert.match(String(r.onTop), /^ipckit /, 'B\'s handler is on top (B sees itself as ipckit)');
+    assert.equal(r.afterWorker, true, 'still mapped after the only environment that loaded it ended');
+    assert.deepEqual(r.withB, [1], 'B got the signal and its call into A\'s handler returned');
+    assert.match(String(r.aInstalled), /^handler /, 'B put A\'s handler back');
+    assert.equal(r.survived, true);
+  });
 });

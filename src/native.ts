@@ -120,7 +120,6 @@ export interface NativeBinding {
   signalSubscribe(slot: number, signo: number): number;
   signalUnsubscribe(slot: number, signo: number): number;
   signalDropped(slot: number): number;
-  signalMarkBuiltin(signo: number): number;
   /** The exact current action of a signal, for tests comparing dispositions. */
   signalDescribe(signo: number): string | number;
   signalKill(pid: number, signo: number): number;

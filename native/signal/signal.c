@@ -88,13 +88,13 @@ typedef struct {
   int raw_valid;          /* raw_prev is that same action, as the kernel holds it */
   raw_action raw_prev;
 #endif
-  void* builtin;          /* the runtime's own handler: never chained to */
 } sig_entry;
 
 static sig_slot slots[IPK_SIG_SLOTS];
 static int slots_hw; /* atomic: slots [0, slots_hw) may be in use */
 static sig_entry sigs[IPK_SIG_TABLE];
 static chain_node* chain_nodes; /* under the mutex */
+static const void* runtime_fn;  /* atomic: a function of the runtime (Node) */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_signal(int signo, siginfo_t* info, void* uctx);
@@ -196,22 +196,39 @@ static int is_ours(const struct sigaction* sa) {
   return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_signal;
 }
 
+/* One of Node's start-up handlers: SIGINT and SIGTERM (restore the
+ * terminal, then die of the signal) and SIGUSR1 (start the inspector).
+ * Node installs them with flags 0 or SA_RESETHAND. They are told apart by
+ * where their code is, in the runtime's own object (the executable, or
+ * libnode), and by the missing SA_RESTART: libuv, linked into the same
+ * object, always sets SA_RESTART (its handler is a Node listener's, which
+ * must be chained). A third-party library's handler is in its own object. */
+static int is_runtime_startup(void* fn, const struct sigaction* sa) {
+  const void* rt = __atomic_load_n(&runtime_fn, __ATOMIC_ACQUIRE);
+  if (rt == NULL || (sa->sa_flags & SA_RESTART)) return 0;
+  Dl_info in_fn, in_rt;
+  if (dladdr(fn, &in_fn) == 0 || dladdr(rt, &in_rt) == 0) return 0;
+  return in_fn.dli_fbase != NULL && in_fn.dli_fbase == in_rt.dli_fbase;
+}
+
 /* The node to chain to after ipckit's handler replaced `prev`, or NULL:
  * - SIG_DFL and SIG_IGN: subscribing means handling the signal instead (as
  *   a Node listener does), so the default action no longer happens.
  * - SA_RESETHAND: a one-shot handler stands for the default action. Node's
  *   own SIGINT/SIGTERM handler is one: it restores the terminal, then dies
  *   of the signal, which is what a subscriber asked not to happen.
- * - the runtime's own handler (see ipk_sig_mark_builtin).
+ * - Node's start-up handlers (is_runtime_startup): a Node listener replaces
+ *   them too, rather than calling them.
  * Anything else (libuv's, for a Node listener; another library's) is called
  * after ipckit's records are written, so it keeps working. */
 static chain_node* chain_for(int signo, const struct sigaction* prev) {
+  (void)signo;
   int siginfo;
   void* fn = action_fn(prev, &siginfo);
   if (!siginfo && (prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN)) return NULL;
   if (fn == NULL || is_ours(prev)) return NULL;
   if (prev->sa_flags & SA_RESETHAND) return NULL;
-  if (fn == sigs[signo].builtin) return NULL;
+  if (is_runtime_startup(fn, prev)) return NULL;
   for (chain_node* n = chain_nodes; n != NULL; n = n->next)
     if (n->fn == fn && n->siginfo == siginfo) return n;
   chain_node* n = calloc(1, sizeof *n);
@@ -471,24 +488,8 @@ long ipk_sig_dropped(int slot) {
   return (long)__atomic_load_n(&slots[slot].dropped, __ATOMIC_RELAXED);
 }
 
-int ipk_sig_mark_builtin(int signo) {
-  if (signo < 1 || signo >= IPK_SIG_TABLE) return -EINVAL;
-  struct sigaction cur;
-  int r = 0;
-  pthread_mutex_lock(&lock);
-  if (sigaction(signo, NULL, &cur) != 0) {
-    r = -errno;
-  } else {
-    int siginfo;
-    void* fn = action_fn(&cur, &siginfo);
-    int handler = siginfo || (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN);
-    if (handler && fn != NULL && !is_ours(&cur) && sigs[signo].builtin == NULL) {
-      sigs[signo].builtin = fn;
-      r = 1;
-    }
-  }
-  pthread_mutex_unlock(&lock);
-  return r;
+void ipk_sig_set_runtime(const void* fn) {
+  __atomic_store_n(&runtime_fn, fn, __ATOMIC_RELEASE);
 }
 
 int ipk_sig_describe(int signo, char* buf, size_t cap) {

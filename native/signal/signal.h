@@ -77,10 +77,11 @@ int ipk_sig_unsubscribe(int slot, void* owner, int signo);
 /* Records that could not be written to the slot's pipe because it was full. */
 long ipk_sig_dropped(int slot);
 
-/* Records the handler now installed for signo as the runtime's own (Node's
- * inspector on SIGUSR1): ipckit never chains to it, as a Node listener would
- * not. Returns 1 if a handler was recorded, 0 if there was none to record. */
-int ipk_sig_mark_builtin(int signo);
+/* Tells the core where the runtime's code is: `fn` is any function of
+ * Node's own (the glue passes a Node-API function). Node's start-up
+ * handlers, found there, are never chained to, as a Node listener does not
+ * call them either (see signal.c). */
+void ipk_sig_set_runtime(const void* fn);
 
 /* Describes signo's current action exactly, for tests comparing dispositions
  * before and after: "default|ignore|handler|ipckit <address> flags 0x.. mask

@@ -71,13 +71,6 @@ static napi_value js_signal_dropped(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_dropped(slot));
 }
 
-static napi_value js_signal_mark_builtin(napi_env env, napi_callback_info info) {
-  IPK_ARGS(1);
-  int32_t signo;
-  if (!ipk_get_i32(env, argv[0], &signo)) return NULL;
-  return ipk_int(env, ipk_sig_mark_builtin(signo));
-}
-
 /* signalDescribe(signo) -> string | -errno (for tests) */
 static napi_value js_signal_describe(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
@@ -125,12 +118,13 @@ static napi_value js_fd_readable(napi_env env, napi_callback_info info) {
 }
 
 void ipk_signal_napi_init(napi_env env, napi_value exports) {
+  /* Any Node-API function is in Node's own object (executable or libnode). */
+  ipk_sig_set_runtime((const void*)(uintptr_t)&napi_create_int32);
   IPK_EXPORT_FN(env, exports, "signalOpen", js_signal_open);
   IPK_EXPORT_FN(env, exports, "signalClose", js_signal_close);
   IPK_EXPORT_FN(env, exports, "signalSubscribe", js_signal_subscribe);
   IPK_EXPORT_FN(env, exports, "signalUnsubscribe", js_signal_unsubscribe);
   IPK_EXPORT_FN(env, exports, "signalDropped", js_signal_dropped);
-  IPK_EXPORT_FN(env, exports, "signalMarkBuiltin", js_signal_mark_builtin);
   IPK_EXPORT_FN(env, exports, "signalDescribe", js_signal_describe);
   IPK_EXPORT_FN(env, exports, "signalKill", js_signal_kill);
   IPK_EXPORT_FN(env, exports, "pidfdOpen", js_pidfd_open);

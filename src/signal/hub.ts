@@ -15,8 +15,7 @@
  * @internal
  * @module
  */
-import { constants as osConstants, endianness } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
+import { endianness } from 'node:os';
 import { systemError } from '../errors.js';
 import { FdHandle } from '../internal/handle.js';
 import { native, type NativeBinding } from '../native.js';
@@ -58,9 +57,6 @@ const LE = endianness() === 'LE';
 /** Largest read one readiness delivers; a multiple of the record size. */
 const READ_MAX = 1 << 20;
 
-/** Node's own handlers, installed at start-up, that a Node listener replaces rather than joins. */
-const NODE_BUILTIN: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGINT', 'SIGTERM'];
-
 export class SignalHub {
   readonly #b: NativeBinding;
   readonly #recordSize: number;
@@ -76,15 +72,6 @@ export class SignalHub {
   constructor(binding: NativeBinding) {
     this.#b = binding;
     this.#recordSize = binding.SIGNAL_RECORD_SIZE;
-    if (isMainThread) {
-      // SIGUSR1 starts Node's inspector; SIGINT and SIGTERM restore the
-      // terminal and end the process. A Node listener replaces these
-      // handlers, so ipckit must not call them after its own either. While
-      // no listener exists, the handler installed is Node's: record it.
-      for (const name of NODE_BUILTIN) {
-        if (process.listenerCount(name) === 0) binding.signalMarkBuiltin(osSignal(name));
-      }
-    }
   }
 
   /** Adds a subscriber; throws a system error if the signal cannot be subscribed to. */
@@ -214,10 +201,6 @@ export class SignalHub {
       }
     }
   }
-}
-
-function osSignal(name: NodeJS.Signals): number {
-  return (osConstants.signals as Record<string, number>)[name]!;
 }
 
 let hub: SignalHub | undefined;

@@ -91,6 +91,17 @@ describe('onSignal', () => {
     assert.doesNotMatch(await err, /Debugger|inspector/i);
   });
 
+  it('the same in a program where only a worker uses ipckit: Node\'s inspector handler is recognised from any thread', async () => {
+    const child = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'worker-wait', 'SIGUSR1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const err = text(child.stderr);
+    const lines = lineReader(child.stdout);
+    assert.equal(await lines.next(), 'ready');
+    sendSignal(child.pid!, 'SIGUSR1');
+    assert.deepEqual(JSON.parse(await lines.next()), { got: 'SIGUSR1', pid: process.pid });
+    assert.deepEqual(await exited(child), [0, null]);
+    assert.doesNotMatch(await err, /Debugger|inspector/i);
+  });
+
   it('`kill -USR1 <pid>` from a shell reaches the handler, with the shell as sender', async () => {
     const p = onceSignal('SIGUSR1', { timeout: WAIT });
     const sh = nodeSpawn('sh', ['-c', `kill -USR1 ${process.pid}`], { stdio: 'ignore' });

@@ -15,6 +15,7 @@ async function run(...args: string[]): Promise<Record<string, unknown>> {
   const child = nodeSpawn(process.execPath, [fixture('signal-copies'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const [out, err, status] = await Promise.all([text(child.stdout), text(child.stderr), exited(child)]);
   assert.deepEqual(status, [0, null], `the child failed (${status.join(' ')}): ${err}`);
+  assert.doesNotMatch(err, /Debugger|inspector/i, 'Node\'s inspector started');
   return JSON.parse(out) as Record<string, unknown>;
 }
 
@@ -46,5 +47,10 @@ describe('two copies of the native core', { skip: linux }, () => {
     assert.deepEqual(r.withB, [1], 'B got the signal and its call into A\'s handler returned');
     assert.match(String(r.aInstalled), /^handler /, 'B put A\'s handler back');
     assert.equal(r.survived, true);
+  });
+
+  it('a native handler installed before ipckit is first used is chained, on SIGUSR1 and SIGTERM too (only Node\'s own start-up handlers are not)', async () => {
+    const r = await run('preinstalled');
+    assert.deepEqual(r, { SIGUSR1: { a: 1, b: 1 }, SIGTERM: { a: 1, b: 1 } });
   });
 });

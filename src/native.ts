@@ -120,7 +120,9 @@ export interface NativeBinding {
   signalSubscribe(slot: number, signo: number): number;
   signalUnsubscribe(slot: number, signo: number): number;
   signalDropped(slot: number): number;
-  /** The exact current action of a signal, for tests comparing dispositions. */
+  /** After libuv changed a signal's action for a Node listener: puts ipckit's handler back on top while anyone is subscribed. */
+  signalRetake(signo: number): number;
+  /** The exact current action of a signal, for tests comparing dispositions (and the hub, to see whether one changed). */
   signalDescribe(signo: number): string | number;
   signalKill(pid: number, signo: number): number;
   pidfdOpen(pid: number): number;

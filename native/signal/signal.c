@@ -483,6 +483,33 @@ int ipk_sig_unsubscribe(int slot, void* owner, int signo) {
   return r;
 }
 
+int ipk_sig_retake(int signo) {
+  if (signo < 1 || signo >= IPK_SIG_TABLE) return -EINVAL;
+  int r = 0;
+  pthread_mutex_lock(&lock);
+  sig_entry* e = &sigs[signo];
+  if (e->nslots > 0) {
+    /* libuv installed its handler over ipckit's (a first listener), or
+     * reset the signal to the default (the last one went): ipckit's goes
+     * back on top, chaining to libuv's, and the action to put back when
+     * the last subscriber goes is libuv's new one, as if ipckit had
+     * subscribed just now. libuv's handler never calls the one it
+     * replaced, so this makes no cycle. */
+    struct sigaction cur;
+    if (sigaction(signo, NULL, &cur) != 0)
+      r = -errno;
+    else if (!is_ours(&cur))
+      r = install_locked(signo) == 0 ? 1 : -EINVAL;
+  } else {
+    /* Nobody subscribed: nothing to take back. If ipckit's handler was
+     * still reached through the handler that libuv just replaced, it is no
+     * longer (libuv's does not chain): the next subscriber installs it. */
+    e->orphaned = 0;
+  }
+  pthread_mutex_unlock(&lock);
+  return r;
+}
+
 long ipk_sig_dropped(int slot) {
   if (slot < 0 || slot >= IPK_SIG_SLOTS) return -EBADF;
   return (long)__atomic_load_n(&slots[slot].dropped, __ATOMIC_RELAXED);

@@ -74,6 +74,14 @@ int ipk_sig_close(int slot, void* owner);
 int ipk_sig_subscribe(int slot, void* owner, int signo);
 int ipk_sig_unsubscribe(int slot, void* owner, int signo);
 
+/* The main thread calls this when a Node listener for signo was added or
+ * removed and signo's action changed meanwhile: libuv installed its handler
+ * (first listener) or reset the signal to the default (last listener gone),
+ * without regard for ipckit's. While anyone in the process is subscribed,
+ * ipckit's handler goes back on top, chaining to libuv's. Returns 1 if it
+ * did, 0 if there was nothing to do, or -errno. */
+int ipk_sig_retake(int signo);
+
 /* Records that could not be written to the slot's pipe because it was full. */
 long ipk_sig_dropped(int slot);
 

@@ -71,6 +71,14 @@ static napi_value js_signal_dropped(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_dropped(slot));
 }
 
+/* signalRetake(signo) -> 1 | 0 | -errno */
+static napi_value js_signal_retake(napi_env env, napi_callback_info info) {
+  IPK_ARGS(1);
+  int32_t signo;
+  if (!ipk_get_i32(env, argv[0], &signo)) return NULL;
+  return ipk_int(env, ipk_sig_retake(signo));
+}
+
 /* signalDescribe(signo) -> string | -errno (for tests) */
 static napi_value js_signal_describe(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
@@ -125,6 +133,7 @@ void ipk_signal_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "signalSubscribe", js_signal_subscribe);
   IPK_EXPORT_FN(env, exports, "signalUnsubscribe", js_signal_unsubscribe);
   IPK_EXPORT_FN(env, exports, "signalDropped", js_signal_dropped);
+  IPK_EXPORT_FN(env, exports, "signalRetake", js_signal_retake);
   IPK_EXPORT_FN(env, exports, "signalDescribe", js_signal_describe);
   IPK_EXPORT_FN(env, exports, "signalKill", js_signal_kill);
   IPK_EXPORT_FN(env, exports, "pidfdOpen", js_pidfd_open);

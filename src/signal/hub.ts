@@ -15,7 +15,8 @@
  * @internal
  * @module
  */
-import { endianness } from 'node:os';
+import { constants as osConstants, endianness } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { systemError } from '../errors.js';
 import { FdHandle } from '../internal/handle.js';
 import { native, type NativeBinding } from '../native.js';
@@ -72,6 +73,7 @@ export class SignalHub {
   constructor(binding: NativeBinding) {
     this.#b = binding;
     this.#recordSize = binding.SIGNAL_RECORD_SIZE;
+    if (isMainThread) watchNodeListeners(binding);
   }
 
   /** Adds a subscriber; throws a system error if the signal cannot be subscribed to. */
@@ -201,6 +203,47 @@ export class SignalHub {
       }
     }
   }
+}
+
+const SIGNALS = osConstants.signals as Readonly<Record<string, number>>;
+
+function signalEvent(type: string | symbol): number | undefined {
+  return typeof type === 'string' && Object.hasOwn(SIGNALS, type) ? SIGNALS[type] : undefined;
+}
+
+/**
+ * Keeps ipckit's handler on top when Node listeners come and go (main
+ * thread only: a worker's `process.on(sig)` never touches a disposition).
+ *
+ * Node starts listening for a signal in its own `'newListener'` listener
+ * (libuv installs its handler, over ipckit's, without chaining), and stops
+ * in its `'removeListener'` listener once the last one is gone (libuv sets
+ * the signal to the default, whatever is installed). Both were registered at
+ * start-up. So ipckit notes the action just before them (prepended
+ * listeners) and looks again just after (appended ones): if it changed,
+ * libuv changed it, and ipckit's handler goes back on top, chaining to
+ * libuv's, as long as anyone in the process is subscribed. Comparing before
+ * and after leaves alone any handler that was already on top, which may be
+ * one that calls ipckit's (another copy of ipckit).
+ */
+function watchNodeListeners(b: NativeBinding): void {
+  const before = new Map<number, string | number>();
+  const note = (type: string | symbol): void => {
+    const signo = signalEvent(type);
+    if (signo !== undefined) before.set(signo, b.signalDescribe(signo));
+  };
+  const check = (type: string | symbol): void => {
+    const signo = signalEvent(type);
+    if (signo === undefined || !before.has(signo)) return;
+    const was = before.get(signo);
+    before.delete(signo);
+    if (b.signalDescribe(signo) !== was) b.signalRetake(signo);
+  };
+  const events: NodeJS.EventEmitter = process;
+  events.prependListener('newListener', note);
+  events.on('newListener', check);
+  events.prependListener('removeListener', note);
+  events.on('removeListener', check);
 }
 
 let hub: SignalHub | undefined;

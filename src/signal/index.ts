@@ -18,15 +18,19 @@
  * handler; when the last one goes, the action it replaced is put back
  * exactly (handler, flags, mask), provided ipckit's handler is still the
  * one installed. ipckit never touches a signal nobody subscribed to, and
- * never takes back a signal someone else took after it. SIGPIPE therefore
- * stays ignored after a SIGPIPE subscription comes and goes.
+ * never takes back a signal someone else took after it, except from libuv
+ * for a Node listener. SIGPIPE therefore stays ignored after a SIGPIPE
+ * subscription comes and goes.
  *
  * If the replaced action was a handler (libuv's, for a Node
  * `process.on(sig)` listener; another library's), ipckit's handler calls it
  * after writing its records, so both see every signal. Except Node's own
  * start-up handlers, which a Node listener replaces too: SIGINT and
  * SIGTERM (restore the terminal, then die) and SIGUSR1 (start the
- * inspector).
+ * inspector). When libuv installs its handler for a Node listener added
+ * later, or resets the signal when the last one is removed, the main
+ * thread puts ipckit's handler back on top (docs/signals.md, "Node
+ * listeners").
  *
  * ## Coalescing
  *

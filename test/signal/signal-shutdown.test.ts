@@ -78,6 +78,14 @@ describe('gracefulShutdown', () => {
     assert.deepEqual(await exited(c), [null, 'SIGTERM']);
   });
 
+  it('a Node SIGTERM listener removed after gracefulShutdown() started does not take SIGTERM away from it', async () => {
+    const { c, lines } = child(['listener-removed']);
+    assert.equal(await lines.next(), 'ready');
+    sendSignal(c.pid!, 'SIGTERM');
+    assert.equal(await lines.next(), 'closed');
+    assert.deepEqual(await exited(c), [143, null]);
+  });
+
   it('exitCode replaces 128 + signal', async () => {
     const { c, lines } = child(['exitcode', '0']);
     assert.equal(await lines.next(), 'ready');

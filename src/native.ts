@@ -120,6 +120,8 @@ export interface NativeBinding {
   signalSubscribe(slot: number, signo: number): number;
   signalUnsubscribe(slot: number, signo: number): number;
   signalDropped(slot: number): number;
+  /** The slot's pipe capacity now, in bytes (it grows the first time it is full). */
+  signalCapacity(slot: number): number;
   /** After libuv changed a signal's action for a Node listener: puts ipckit's handler back on top while anyone is subscribed. */
   signalRetake(signo: number): number;
   /** The exact current action of a signal, for tests comparing dispositions (and the hub, to see whether one changed). */

@@ -35,6 +35,7 @@ typedef struct {
   int busy;                         /* atomic: handlers inside this slot */
   uint32_t mask[IPK_SIG_WORDS];     /* atomic bits: signal n is bit n-1 */
   unsigned long dropped;            /* atomic: records lost to a full pipe */
+  int grown;                        /* atomic: a full pipe was enlarged (or that was tried) */
   void* owner;                      /* under the mutex: NULL = free */
 } sig_slot;
 
@@ -139,7 +140,36 @@ int ipk_sig_check(int signo) {
 }
 
 /* ---- the handler ----------------------------------------------------------
- * Async-signal-safe only: atomics, write(2), errno saved and restored. */
+ * Async-signal-safe only: atomics, write(2), fcntl(2), errno saved and
+ * restored. */
+
+static ssize_t write_record(int fd, const ipk_sig_record* rec) {
+  ssize_t r;
+  do {
+    r = write(fd, rec, sizeof *rec);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+/* A slot's pipe starts at the kernel's default size: enlarging every one
+ * would spend the per-user pipe budget (pipe-user-pages-soft, 16,384 pages:
+ * 64 pipes of 1 MiB), after which every new pipe of that user, anywhere, is
+ * created small. The first time a pipe is full, its thread's event loop
+ * has been blocked for a while (or realtime signals came in a burst):
+ * enlarge it then, once, to IPK_SIG_PIPE_BYTES or the largest power of two
+ * below it that the kernel allows (unprivileged: up to pipe-max-size, and
+ * not at all past the budget). Never smaller than it is. */
+static void grow_pipe(int fd) {
+#ifdef F_SETPIPE_SZ
+  int cur = fcntl(fd, F_GETPIPE_SZ);
+  if (cur <= 0) return;
+  for (int size = IPK_SIG_PIPE_BYTES; size > cur; size /= 2)
+    if (fcntl(fd, F_SETPIPE_SZ, size) >= 0) return;
+#else
+  (void)fd;
+#endif
+}
+
 static void on_signal(int signo, siginfo_t* info, void* uctx) {
   int saved = errno;
   ipk_sig_record rec;
@@ -161,12 +191,15 @@ static void on_signal(int signo, siginfo_t* info, void* uctx) {
       if (__atomic_load_n(&s->mask[word], __ATOMIC_SEQ_CST) & bit) {
         int fd = __atomic_load_n(&s->wfd1, __ATOMIC_SEQ_CST) - 1;
         if (fd >= 0) {
-          ssize_t r;
-          do {
-            r = write(fd, &rec, sizeof rec);
-          } while (r < 0 && errno == EINTR);
+          ssize_t r = write_record(fd, &rec);
           /* EAGAIN: the pipe is full. The environment is not reading (its
-           * thread is busy); count the loss rather than block a thread. */
+           * thread is busy). Enlarge the pipe the first time; then count
+           * the loss rather than block a thread. (Inside the busy section:
+           * the fd stays open.) */
+          if (r < 0 && errno == EAGAIN && __atomic_exchange_n(&s->grown, 1, __ATOMIC_SEQ_CST) == 0) {
+            grow_pipe(fd);
+            r = write_record(fd, &rec);
+          }
           if (r != (ssize_t)sizeof rec) __atomic_fetch_add(&s->dropped, 1, __ATOMIC_RELAXED);
         }
       }
@@ -392,12 +425,9 @@ int ipk_sig_open(void* owner, int* read_fd, int* capacity) {
   int r = make_pipe(fds);
   if (r != 0) return r;
   int cap = 0;
-#ifdef F_SETPIPE_SZ
-  /* 1 MiB holds 32,768 records, enough for the realtime signals a process
-   * can have queued by default. Past the per-user pipe budget the kernel
-   * refuses; the default size (2,048 records) still works. */
-  cap = fcntl(fds[1], F_SETPIPE_SZ, IPK_SIG_PIPE_BYTES);
-  if (cap < 0) cap = fcntl(fds[1], F_GETPIPE_SZ);
+#ifdef F_GETPIPE_SZ
+  /* The kernel's default size; the handler enlarges it when it fills. */
+  cap = fcntl(fds[1], F_GETPIPE_SZ);
 #endif
   if (cap <= 0) cap = 0;
   pthread_mutex_lock(&lock);
@@ -418,6 +448,7 @@ int ipk_sig_open(void* owner, int* read_fd, int* capacity) {
   s->owner = owner;
   for (int w = 0; w < IPK_SIG_WORDS; w++) __atomic_store_n(&s->mask[w], 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&s->dropped, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->grown, 0, __ATOMIC_SEQ_CST);
   /* The write end now belongs to the slot; ipk_sig_close closes it. */
   __atomic_store_n(&s->wfd1, fds[1] + 1, __ATOMIC_SEQ_CST);
   if (slot + 1 > __atomic_load_n(&slots_hw, __ATOMIC_RELAXED))
@@ -505,6 +536,23 @@ int ipk_sig_retake(int signo) {
      * still reached through the handler that libuv just replaced, it is no
      * longer (libuv's does not chain): the next subscriber installs it. */
     e->orphaned = 0;
+  }
+  pthread_mutex_unlock(&lock);
+  return r;
+}
+
+int ipk_sig_capacity(int slot) {
+  int r = -EBADF;
+  pthread_mutex_lock(&lock);
+  sig_slot* s = slot_locked(slot, NULL);
+  if (s != NULL) {
+    int fd = __atomic_load_n(&s->wfd1, __ATOMIC_SEQ_CST) - 1;
+#ifdef F_GETPIPE_SZ
+    r = fd < 0 ? -EBADF : fcntl(fd, F_GETPIPE_SZ);
+    if (r < 0 && fd >= 0) r = -errno;
+#else
+    r = fd < 0 ? -EBADF : 0;
+#endif
   }
   pthread_mutex_unlock(&lock);
   return r;

@@ -20,7 +20,8 @@
 #include <stdint.h>
 
 /* What the handler writes for each delivery: 32 bytes, so a write is atomic
- * (below PIPE_BUF) and a 1 MiB pipe holds 32,768 of them. Fields are in the
+ * (below PIPE_BUF): a 64 KiB pipe (Linux's default) holds 2,048 of them, a
+ * 1 MiB one 32,768. Fields are in the
  * machine's byte order. pid and uid are the sender's when si_code says a
  * process sent it (SI_USER, SI_QUEUE, SI_TKILL), value is si_value.sival_int
  * (sigqueue's value; for SIGCHLD the union holds the child's status there). */
@@ -36,7 +37,8 @@ typedef struct ipk_sig_record {
 /* Environments (threads) that can be subscribed at the same time. */
 #define IPK_SIG_SLOTS 256
 
-/* The pipe capacity each slot asks for (Linux; elsewhere the default). */
+/* The capacity a slot's pipe is enlarged to the first time it is full
+ * (Linux; it starts at the kernel's default). */
 #define IPK_SIG_PIPE_BYTES (1024 * 1024)
 
 /* Lowest and highest realtime signal as the C library sees them at run time
@@ -55,7 +57,8 @@ int ipk_sig_check(int signo);
 /* Creates a subscriber slot owned by `owner` (an opaque tag; the glue uses
  * the environment). Returns the slot index and sets *read_fd to the pipe's
  * read end (close-on-exec, non-blocking; the caller owns it) and *capacity
- * to the pipe's capacity in bytes. -EMFILE when every slot is taken. */
+ * to the pipe's capacity in bytes (0 where it cannot be read). -EMFILE when
+ * every slot is taken. */
 int ipk_sig_open(void* owner, int* read_fd, int* capacity);
 
 /* Unsubscribes the slot from every signal (restoring dispositions where it
@@ -81,6 +84,9 @@ int ipk_sig_unsubscribe(int slot, void* owner, int signo);
  * ipckit's handler goes back on top, chaining to libuv's. Returns 1 if it
  * did, 0 if there was nothing to do, or -errno. */
 int ipk_sig_retake(int signo);
+
+/* The slot's pipe capacity now, in bytes (0 where it cannot be read). */
+int ipk_sig_capacity(int slot);
 
 /* Records that could not be written to the slot's pipe because it was full. */
 long ipk_sig_dropped(int slot);

@@ -64,6 +64,13 @@ static napi_value js_signal_unsubscribe(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_unsubscribe(slot, env, signo));
 }
 
+static napi_value js_signal_capacity(napi_env env, napi_callback_info info) {
+  IPK_ARGS(1);
+  int32_t slot;
+  if (!ipk_get_i32(env, argv[0], &slot)) return NULL;
+  return ipk_int(env, ipk_sig_capacity(slot));
+}
+
 static napi_value js_signal_dropped(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
   int32_t slot;
@@ -133,6 +140,7 @@ void ipk_signal_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "signalSubscribe", js_signal_subscribe);
   IPK_EXPORT_FN(env, exports, "signalUnsubscribe", js_signal_unsubscribe);
   IPK_EXPORT_FN(env, exports, "signalDropped", js_signal_dropped);
+  IPK_EXPORT_FN(env, exports, "signalCapacity", js_signal_capacity);
   IPK_EXPORT_FN(env, exports, "signalRetake", js_signal_retake);
   IPK_EXPORT_FN(env, exports, "signalDescribe", js_signal_describe);
   IPK_EXPORT_FN(env, exports, "signalKill", js_signal_kill);

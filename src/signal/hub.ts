@@ -118,6 +118,11 @@ export class SignalHub {
     if (this.#holds > 0 && --this.#holds === 0) this.#h?.setRef(false);
   }
 
+  /** The capacity of this environment's signal pipe now, in bytes; 0 while it has none (for tests). */
+  get capacity(): number {
+    return this.#slot >= 0 ? Math.max(0, this.#b.signalCapacity(this.#slot)) : 0;
+  }
+
   /** Records this environment lost because its pipe was full. */
   get dropped(): number {
     return this.#droppedBefore + (this.#slot >= 0 ? Math.max(0, this.#b.signalDropped(this.#slot)) : 0);

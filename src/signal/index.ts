@@ -38,8 +38,10 @@
  * more of the same are merged into it, so n sends give between 1 and n
  * deliveries. Realtime signals queue, up to `RLIMIT_SIGPENDING`, and each
  * send is one delivery. Between the handler and JavaScript, each thread's
- * pipe holds about 32,000 deliveries; beyond that (the thread's loop was
- * blocked that long) they are dropped and counted (`droppedSignalCount()`).
+ * pipe holds 2,048 deliveries (Linux's default pipe), and up to 32,768 once
+ * the handler has enlarged it, the first time it was full; beyond that (the
+ * thread's loop was blocked that long) they are dropped and counted
+ * (`droppedSignalCount()`).
  *
  * ## When not to use it
  *

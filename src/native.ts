@@ -130,6 +130,8 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signo: number): number;
   fdReadable(fd: number): number;
+  /** Ends the whole process at once (`_exit`), from any thread. */
+  exitProcess(code: number): never;
   readonly SIGRTMIN: number;
   readonly SIGRTMAX: number;
   readonly SIGNAL_MAX: number;

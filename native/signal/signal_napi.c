@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /* An environment that exits (a worker terminated, the main thread ending)
  * with subscriptions still open: unsubscribe, restoring dispositions, and
@@ -123,6 +124,16 @@ static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_pidfd_send_signal(fd, signo));
 }
 
+/* exitProcess(code): ends the whole process at once, from any thread
+ * (_exit: no atexit handlers, no 'exit' events). gracefulShutdown() in a
+ * worker, where process.exit() would end only the worker. */
+static napi_value js_exit_process(napi_env env, napi_callback_info info) {
+  IPK_ARGS(1);
+  int32_t code;
+  if (!ipk_get_i32(env, argv[0], &code)) return NULL;
+  _exit(code & 0xff);
+}
+
 /* fdReadable(fd) -> 1 | 0 | -errno: readable right now, without waiting. */
 static napi_value js_fd_readable(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
@@ -147,6 +158,7 @@ void ipk_signal_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "pidfdOpen", js_pidfd_open);
   IPK_EXPORT_FN(env, exports, "pidfdSendSignal", js_pidfd_send_signal);
   IPK_EXPORT_FN(env, exports, "fdReadable", js_fd_readable);
+  IPK_EXPORT_FN(env, exports, "exitProcess", js_exit_process);
   ipk_export_int(env, exports, "SIGRTMIN", ipk_sig_rtmin());
   ipk_export_int(env, exports, "SIGRTMAX", ipk_sig_rtmax());
   ipk_export_int(env, exports, "SIGNAL_MAX", ipk_sig_max());

@@ -53,8 +53,9 @@
  *
  * ## Platform notes
  *
- * - Linux: everything; realtime signals from `SIGRTMIN` (34 with glibc,
- *   which keeps 32 and 33) to `SIGRTMAX` (64); pidfds on 5.3 and later.
+ * - Linux: everything; realtime signals from `SIGRTMIN` (as the C library
+ *   reports it at run time: 34 with glibc, which keeps 32 and 33; 35 with
+ *   musl, which keeps 32 to 34) to `SIGRTMAX` (64); pidfds on 5.3 and later.
  * - macOS (untested): subscriptions and `sendSignal`; no realtime signals;
  *   the pipe holds fewer deliveries (its capacity cannot be raised); no
  *   pidfds.

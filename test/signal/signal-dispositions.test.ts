@@ -196,4 +196,32 @@ describe('worker threads', () => {
     await w.terminate();
     assert.deepEqual(snapshot(), before);
   });
+
+  it('a worker\'s subscription survives a Node listener added and removed on the main thread', async () => {
+    onSignal('SIGHUP', () => {}).close(); // this thread has used the API: it watches its Node listeners
+    const before = snapshot();
+    const w = worker('hold', 'SIGUSR2');
+    assert.deepEqual(await message(w), { ready: true });
+    let node = 0;
+    const listener = (): void => {
+      node++;
+    };
+    process.on('SIGUSR2', listener);
+    assert.match(describeSig(12), /^ipckit /, 'ipckit\'s handler went back on top of libuv\'s');
+    const nodeGot = once(process, 'SIGUSR2');
+    let got = message(w);
+    process.kill(process.pid, 'SIGUSR2');
+    assert.deepEqual(await got, { got: 'SIGUSR2' });
+    await nodeGot;
+    process.off('SIGUSR2', listener);
+    assert.match(describeSig(12), /^ipckit /, 'and again after libuv reset the signal');
+    got = message(w);
+    process.kill(process.pid, 'SIGUSR2');
+    assert.deepEqual(await got, { got: 'SIGUSR2' });
+    assert.equal(node, 1);
+    await w.terminate();
+    // As Node alone leaves it once its last listener is gone: the default.
+    assert.match(describeSig(12), /^default /);
+    assert.deepEqual({ ...snapshot().actions, 12: before.actions[12] }, before.actions);
+  });
 });

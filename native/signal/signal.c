@@ -529,8 +529,8 @@ int ipk_sig_retake(int signo) {
     struct sigaction cur;
     if (sigaction(signo, NULL, &cur) != 0)
       r = -errno;
-    else if (!is_ours(&cur))
-      r = install_locked(signo) == 0 ? 1 : -EINVAL;
+    else if (!is_ours(&cur) && (r = install_locked(signo)) == 0)
+      r = 1;
   } else {
     /* Nobody subscribed: nothing to take back. If ipckit's handler was
      * still reached through the handler that libuv just replaced, it is no

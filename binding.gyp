@@ -24,6 +24,11 @@
             "native/signal/signal_napi.c"
           ],
           "cflags": ["-std=gnu11", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+          "conditions": [
+            ["OS=='linux'", {
+              "libraries": ["-ldl"]
+            }]
+          ],
           "xcode_settings": {
             "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
             "OTHER_CFLAGS": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"]

@@ -120,13 +120,18 @@ export interface NativeBinding {
   signalSubscribe(slot: number, signo: number): number;
   signalUnsubscribe(slot: number, signo: number): number;
   signalDropped(slot: number): number;
-  signalMarkBuiltin(signo: number): number;
-  /** The exact current action of a signal, for tests comparing dispositions. */
+  /** The slot's pipe capacity now, in bytes (it grows the first time it is full). */
+  signalCapacity(slot: number): number;
+  /** After libuv changed a signal's action for a Node listener: puts ipckit's handler back on top while anyone is subscribed. */
+  signalRetake(signo: number): number;
+  /** The exact current action of a signal, for tests comparing dispositions (and the hub, to see whether one changed). */
   signalDescribe(signo: number): string | number;
   signalKill(pid: number, signo: number): number;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signo: number): number;
   fdReadable(fd: number): number;
+  /** Ends the whole process at once (`_exit`), from any thread. */
+  exitProcess(code: number): never;
   readonly SIGRTMIN: number;
   readonly SIGRTMAX: number;
   readonly SIGNAL_MAX: number;

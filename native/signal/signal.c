@@ -1,5 +1,6 @@
 #include "signal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -34,6 +35,7 @@ typedef struct {
   int busy;                         /* atomic: handlers inside this slot */
   uint32_t mask[IPK_SIG_WORDS];     /* atomic bits: signal n is bit n-1 */
   unsigned long dropped;            /* atomic: records lost to a full pipe */
+  int grown;                        /* atomic: a full pipe was enlarged (or that was tried) */
   void* owner;                      /* under the mutex: NULL = free */
 } sig_slot;
 
@@ -77,19 +79,23 @@ typedef struct {
   chain_node* chain;      /* atomic: NULL = nothing to chain to */
   /* under the mutex: */
   int installed;          /* ipckit's handler was installed by us and not yet restored */
+  /* The last unsubscribe found someone else's handler on top and left it:
+   * ipckit's handler may still be called through theirs (a second copy of
+   * ipckit, or any handler that chains to the one it replaced). */
+  int orphaned;
   int nslots;             /* slots subscribed */
   struct sigaction prev;  /* the action ipckit's handler replaced */
 #if IPK_RAW_SIGACTION
   int raw_valid;          /* raw_prev is that same action, as the kernel holds it */
   raw_action raw_prev;
 #endif
-  void* builtin;          /* the runtime's own handler: never chained to */
 } sig_entry;
 
 static sig_slot slots[IPK_SIG_SLOTS];
 static int slots_hw; /* atomic: slots [0, slots_hw) may be in use */
 static sig_entry sigs[IPK_SIG_TABLE];
 static chain_node* chain_nodes; /* under the mutex */
+static const void* runtime_fn;  /* atomic: a function of the runtime (Node) */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void on_signal(int signo, siginfo_t* info, void* uctx);
@@ -134,7 +140,36 @@ int ipk_sig_check(int signo) {
 }
 
 /* ---- the handler ----------------------------------------------------------
- * Async-signal-safe only: atomics, write(2), errno saved and restored. */
+ * Async-signal-safe only: atomics, write(2), fcntl(2), errno saved and
+ * restored. */
+
+static ssize_t write_record(int fd, const ipk_sig_record* rec) {
+  ssize_t r;
+  do {
+    r = write(fd, rec, sizeof *rec);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+/* A slot's pipe starts at the kernel's default size: enlarging every one
+ * would spend the per-user pipe budget (pipe-user-pages-soft, 16,384 pages:
+ * 64 pipes of 1 MiB), after which every new pipe of that user, anywhere, is
+ * created small. The first time a pipe is full, its thread's event loop
+ * has been blocked for a while (or realtime signals came in a burst):
+ * enlarge it then, once, to IPK_SIG_PIPE_BYTES or the largest power of two
+ * below it that the kernel allows (unprivileged: up to pipe-max-size, and
+ * not at all past the budget). Never smaller than it is. */
+static void grow_pipe(int fd) {
+#ifdef F_SETPIPE_SZ
+  int cur = fcntl(fd, F_GETPIPE_SZ);
+  if (cur <= 0) return;
+  for (int size = IPK_SIG_PIPE_BYTES; size > cur; size /= 2)
+    if (fcntl(fd, F_SETPIPE_SZ, size) >= 0) return;
+#else
+  (void)fd;
+#endif
+}
+
 static void on_signal(int signo, siginfo_t* info, void* uctx) {
   int saved = errno;
   ipk_sig_record rec;
@@ -156,12 +191,15 @@ static void on_signal(int signo, siginfo_t* info, void* uctx) {
       if (__atomic_load_n(&s->mask[word], __ATOMIC_SEQ_CST) & bit) {
         int fd = __atomic_load_n(&s->wfd1, __ATOMIC_SEQ_CST) - 1;
         if (fd >= 0) {
-          ssize_t r;
-          do {
-            r = write(fd, &rec, sizeof rec);
-          } while (r < 0 && errno == EINTR);
+          ssize_t r = write_record(fd, &rec);
           /* EAGAIN: the pipe is full. The environment is not reading (its
-           * thread is busy); count the loss rather than block a thread. */
+           * thread is busy). Enlarge the pipe the first time; then count
+           * the loss rather than block a thread. (Inside the busy section:
+           * the fd stays open.) */
+          if (r < 0 && errno == EAGAIN && __atomic_exchange_n(&s->grown, 1, __ATOMIC_SEQ_CST) == 0) {
+            grow_pipe(fd);
+            r = write_record(fd, &rec);
+          }
           if (r != (ssize_t)sizeof rec) __atomic_fetch_add(&s->dropped, 1, __ATOMIC_RELAXED);
         }
       }
@@ -191,22 +229,39 @@ static int is_ours(const struct sigaction* sa) {
   return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_signal;
 }
 
+/* One of Node's start-up handlers: SIGINT and SIGTERM (restore the
+ * terminal, then die of the signal) and SIGUSR1 (start the inspector).
+ * Node installs them with flags 0 or SA_RESETHAND. They are told apart by
+ * where their code is, in the runtime's own object (the executable, or
+ * libnode), and by the missing SA_RESTART: libuv, linked into the same
+ * object, always sets SA_RESTART (its handler is a Node listener's, which
+ * must be chained). A third-party library's handler is in its own object. */
+static int is_runtime_startup(void* fn, const struct sigaction* sa) {
+  const void* rt = __atomic_load_n(&runtime_fn, __ATOMIC_ACQUIRE);
+  if (rt == NULL || (sa->sa_flags & SA_RESTART)) return 0;
+  Dl_info in_fn, in_rt;
+  if (dladdr(fn, &in_fn) == 0 || dladdr(rt, &in_rt) == 0) return 0;
+  return in_fn.dli_fbase != NULL && in_fn.dli_fbase == in_rt.dli_fbase;
+}
+
 /* The node to chain to after ipckit's handler replaced `prev`, or NULL:
  * - SIG_DFL and SIG_IGN: subscribing means handling the signal instead (as
  *   a Node listener does), so the default action no longer happens.
  * - SA_RESETHAND: a one-shot handler stands for the default action. Node's
  *   own SIGINT/SIGTERM handler is one: it restores the terminal, then dies
  *   of the signal, which is what a subscriber asked not to happen.
- * - the runtime's own handler (see ipk_sig_mark_builtin).
+ * - Node's start-up handlers (is_runtime_startup): a Node listener replaces
+ *   them too, rather than calling them.
  * Anything else (libuv's, for a Node listener; another library's) is called
  * after ipckit's records are written, so it keeps working. */
 static chain_node* chain_for(int signo, const struct sigaction* prev) {
+  (void)signo;
   int siginfo;
   void* fn = action_fn(prev, &siginfo);
   if (!siginfo && (prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN)) return NULL;
   if (fn == NULL || is_ours(prev)) return NULL;
   if (prev->sa_flags & SA_RESETHAND) return NULL;
-  if (fn == sigs[signo].builtin) return NULL;
+  if (is_runtime_startup(fn, prev)) return NULL;
   for (chain_node* n = chain_nodes; n != NULL; n = n->next)
     if (n->fn == fn && n->siginfo == siginfo) return n;
   chain_node* n = calloc(1, sizeof *n);
@@ -218,8 +273,27 @@ static chain_node* chain_for(int signo, const struct sigaction* prev) {
   return n;
 }
 
+/* Once ipckit's handler is installed, its address may stay reachable for
+ * as long as the process lives: through the action of a signal nobody
+ * restored, or through another handler that chains to it (a second copy of
+ * ipckit installed on top). Node unloads an addon when every environment
+ * that loaded it has ended (a program that uses ipckit only in workers),
+ * and a signal would then jump into unmapped memory, or into whatever was
+ * mapped there since. So the first install pins the library: reopened with
+ * RTLD_NODELETE, it is never unloaded. RTLD_NOLOAD: only the object already
+ * loaded, by the name the loader knows it by. Failing that, the install
+ * goes ahead (a worker-only program could still unload it). */
+static void pin_locked(void) {
+  static int pinned;
+  if (pinned) return;
+  Dl_info info;
+  if (dladdr((void*)on_signal, &info) == 0 || info.dli_fname == NULL) return;
+  if (dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL) pinned = 1;
+}
+
 static int install_locked(int signo) {
   sig_entry* e = &sigs[signo];
+  pin_locked();
   struct sigaction before, ours, prev;
 #if IPK_RAW_SIGACTION
   raw_action raw;
@@ -255,20 +329,53 @@ static int install_locked(int signo) {
   return 0;
 }
 
+static int is_handler(const struct sigaction* sa) {
+  return (sa->sa_flags & SA_SIGINFO) || (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN);
+}
+
 static void restore_locked(int signo) {
   sig_entry* e = &sigs[signo];
   if (!e->installed) return;
   e->installed = 0;
   struct sigaction cur;
   if (sigaction(signo, NULL, &cur) != 0) return;
-  /* Someone changed it after us (a Node listener added later, another
-   * library): their action stays. The chain stays published too, in case
-   * they ever put ours back. */
-  if (!is_ours(&cur)) return;
+  /* Someone changed it after us (another library, a second copy of
+   * ipckit): their action stays. If it is a handler, it may call ours as
+   * the one it replaced: the chain stays published, and the signal is
+   * marked orphaned so that the next subscriber does not install ipckit's
+   * handler on top of one that leads back to it (see take_locked). */
+  if (!is_ours(&cur)) {
+    e->orphaned = is_handler(&cur);
+    return;
+  }
 #if IPK_RAW_SIGACTION
   if (e->raw_valid && raw_sigaction(signo, &e->raw_prev, NULL) == 0) return;
 #endif
   sigaction(signo, &e->prev, NULL);
+}
+
+/* The first subscriber of a signal (none subscribed in the process).
+ * Normally installs ipckit's handler. But if the signal is orphaned and a
+ * handler is still installed, that handler (or one further down its chain)
+ * may call ipckit's: installing ipckit's on top of it, chaining to it, would
+ * make a cycle (ipckit's calls theirs, theirs calls ipckit's...) and the
+ * first signal would overflow the stack. Then ipckit's handler counts as
+ * installed again, reached as before, with its chain and the action to put
+ * back unchanged; if the handler is ipckit's own (they put it back), it is
+ * simply ipckit's again. A default or ignore action reaches nobody: install
+ * as usual. */
+static int take_locked(int signo) {
+  sig_entry* e = &sigs[signo];
+  if (e->orphaned) {
+    e->orphaned = 0;
+    struct sigaction cur;
+    if (sigaction(signo, NULL, &cur) != 0) return -errno;
+    if (is_handler(&cur)) {
+      e->installed = 1;
+      return 0;
+    }
+  }
+  return install_locked(signo);
 }
 
 static inline uint32_t bit_of(int signo) { return 1u << ((signo - 1) % 32); }
@@ -318,12 +425,9 @@ int ipk_sig_open(void* owner, int* read_fd, int* capacity) {
   int r = make_pipe(fds);
   if (r != 0) return r;
   int cap = 0;
-#ifdef F_SETPIPE_SZ
-  /* 1 MiB holds 32,768 records, enough for the realtime signals a process
-   * can have queued by default. Past the per-user pipe budget the kernel
-   * refuses; the default size (2,048 records) still works. */
-  cap = fcntl(fds[1], F_SETPIPE_SZ, IPK_SIG_PIPE_BYTES);
-  if (cap < 0) cap = fcntl(fds[1], F_GETPIPE_SZ);
+#ifdef F_GETPIPE_SZ
+  /* The kernel's default size; the handler enlarges it when it fills. */
+  cap = fcntl(fds[1], F_GETPIPE_SZ);
 #endif
   if (cap <= 0) cap = 0;
   pthread_mutex_lock(&lock);
@@ -344,6 +448,7 @@ int ipk_sig_open(void* owner, int* read_fd, int* capacity) {
   s->owner = owner;
   for (int w = 0; w < IPK_SIG_WORDS; w++) __atomic_store_n(&s->mask[w], 0, __ATOMIC_SEQ_CST);
   __atomic_store_n(&s->dropped, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->grown, 0, __ATOMIC_SEQ_CST);
   /* The write end now belongs to the slot; ipk_sig_close closes it. */
   __atomic_store_n(&s->wfd1, fds[1] + 1, __ATOMIC_SEQ_CST);
   if (slot + 1 > __atomic_load_n(&slots_hw, __ATOMIC_RELAXED))
@@ -386,7 +491,7 @@ int ipk_sig_subscribe(int slot, void* owner, int signo) {
     /* Installed once, by the first subscriber in the process. If someone
      * replaced ipckit's handler since, it stays replaced: ipckit does not
      * take a signal back from whoever took it. */
-    if (!e->installed) r = install_locked(signo);
+    if (!e->installed) r = take_locked(signo);
     if (r == 0)
       e->nslots++;
     else
@@ -409,29 +514,57 @@ int ipk_sig_unsubscribe(int slot, void* owner, int signo) {
   return r;
 }
 
+int ipk_sig_retake(int signo) {
+  if (signo < 1 || signo >= IPK_SIG_TABLE) return -EINVAL;
+  int r = 0;
+  pthread_mutex_lock(&lock);
+  sig_entry* e = &sigs[signo];
+  if (e->nslots > 0) {
+    /* libuv installed its handler over ipckit's (a first listener), or
+     * reset the signal to the default (the last one went): ipckit's goes
+     * back on top, chaining to libuv's, and the action to put back when
+     * the last subscriber goes is libuv's new one, as if ipckit had
+     * subscribed just now. libuv's handler never calls the one it
+     * replaced, so this makes no cycle. */
+    struct sigaction cur;
+    if (sigaction(signo, NULL, &cur) != 0)
+      r = -errno;
+    else if (!is_ours(&cur) && (r = install_locked(signo)) == 0)
+      r = 1;
+  } else {
+    /* Nobody subscribed: nothing to take back. If ipckit's handler was
+     * still reached through the handler that libuv just replaced, it is no
+     * longer (libuv's does not chain): the next subscriber installs it. */
+    e->orphaned = 0;
+  }
+  pthread_mutex_unlock(&lock);
+  return r;
+}
+
+int ipk_sig_capacity(int slot) {
+  int r = -EBADF;
+  pthread_mutex_lock(&lock);
+  sig_slot* s = slot_locked(slot, NULL);
+  if (s != NULL) {
+    int fd = __atomic_load_n(&s->wfd1, __ATOMIC_SEQ_CST) - 1;
+#ifdef F_GETPIPE_SZ
+    r = fd < 0 ? -EBADF : fcntl(fd, F_GETPIPE_SZ);
+    if (r < 0 && fd >= 0) r = -errno;
+#else
+    r = fd < 0 ? -EBADF : 0;
+#endif
+  }
+  pthread_mutex_unlock(&lock);
+  return r;
+}
+
 long ipk_sig_dropped(int slot) {
   if (slot < 0 || slot >= IPK_SIG_SLOTS) return -EBADF;
   return (long)__atomic_load_n(&slots[slot].dropped, __ATOMIC_RELAXED);
 }
 
-int ipk_sig_mark_builtin(int signo) {
-  if (signo < 1 || signo >= IPK_SIG_TABLE) return -EINVAL;
-  struct sigaction cur;
-  int r = 0;
-  pthread_mutex_lock(&lock);
-  if (sigaction(signo, NULL, &cur) != 0) {
-    r = -errno;
-  } else {
-    int siginfo;
-    void* fn = action_fn(&cur, &siginfo);
-    int handler = siginfo || (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN);
-    if (handler && fn != NULL && !is_ours(&cur) && sigs[signo].builtin == NULL) {
-      sigs[signo].builtin = fn;
-      r = 1;
-    }
-  }
-  pthread_mutex_unlock(&lock);
-  return r;
+void ipk_sig_set_runtime(const void* fn) {
+  __atomic_store_n(&runtime_fn, fn, __ATOMIC_RELEASE);
 }
 
 int ipk_sig_describe(int signo, char* buf, size_t cap) {

@@ -20,7 +20,8 @@
 #include <stdint.h>
 
 /* What the handler writes for each delivery: 32 bytes, so a write is atomic
- * (below PIPE_BUF) and a 1 MiB pipe holds 32,768 of them. Fields are in the
+ * (below PIPE_BUF): a 64 KiB pipe (Linux's default) holds 2,048 of them, a
+ * 1 MiB one 32,768. Fields are in the
  * machine's byte order. pid and uid are the sender's when si_code says a
  * process sent it (SI_USER, SI_QUEUE, SI_TKILL), value is si_value.sival_int
  * (sigqueue's value; for SIGCHLD the union holds the child's status there). */
@@ -36,7 +37,8 @@ typedef struct ipk_sig_record {
 /* Environments (threads) that can be subscribed at the same time. */
 #define IPK_SIG_SLOTS 256
 
-/* The pipe capacity each slot asks for (Linux; elsewhere the default). */
+/* The capacity a slot's pipe is enlarged to the first time it is full
+ * (Linux; it starts at the kernel's default). */
 #define IPK_SIG_PIPE_BYTES (1024 * 1024)
 
 /* Lowest and highest realtime signal as the C library sees them at run time
@@ -55,7 +57,8 @@ int ipk_sig_check(int signo);
 /* Creates a subscriber slot owned by `owner` (an opaque tag; the glue uses
  * the environment). Returns the slot index and sets *read_fd to the pipe's
  * read end (close-on-exec, non-blocking; the caller owns it) and *capacity
- * to the pipe's capacity in bytes. -EMFILE when every slot is taken. */
+ * to the pipe's capacity in bytes (0 where it cannot be read). -EMFILE when
+ * every slot is taken. */
 int ipk_sig_open(void* owner, int* read_fd, int* capacity);
 
 /* Unsubscribes the slot from every signal (restoring dispositions where it
@@ -66,17 +69,33 @@ int ipk_sig_close(int slot, void* owner);
 /* Adds or removes one signal. Idempotent per slot. The first subscriber of a
  * signal in the process installs ipckit's handler, remembering the action it
  * replaces; the last one puts that action back, but only if ipckit's handler
- * is still the one installed (someone else's later change is left alone). */
+ * is still the one installed (someone else's later change is left alone).
+ * After such a skipped restore, while a handler is installed (which may call
+ * ipckit's as the one it replaced), the next first subscriber does not
+ * install ipckit's handler over it: that could make the two call each other
+ * forever. */
 int ipk_sig_subscribe(int slot, void* owner, int signo);
 int ipk_sig_unsubscribe(int slot, void* owner, int signo);
+
+/* The main thread calls this when a Node listener for signo was added or
+ * removed and signo's action changed meanwhile: libuv installed its handler
+ * (first listener) or reset the signal to the default (last listener gone),
+ * without regard for ipckit's. While anyone in the process is subscribed,
+ * ipckit's handler goes back on top, chaining to libuv's. Returns 1 if it
+ * did, 0 if there was nothing to do, or -errno. */
+int ipk_sig_retake(int signo);
+
+/* The slot's pipe capacity now, in bytes (0 where it cannot be read). */
+int ipk_sig_capacity(int slot);
 
 /* Records that could not be written to the slot's pipe because it was full. */
 long ipk_sig_dropped(int slot);
 
-/* Records the handler now installed for signo as the runtime's own (Node's
- * inspector on SIGUSR1): ipckit never chains to it, as a Node listener would
- * not. Returns 1 if a handler was recorded, 0 if there was none to record. */
-int ipk_sig_mark_builtin(int signo);
+/* Tells the core where the runtime's code is: `fn` is any function of
+ * Node's own (the glue passes a Node-API function). Node's start-up
+ * handlers, found there, are never chained to, as a Node listener does not
+ * call them either (see signal.c). */
+void ipk_sig_set_runtime(const void* fn);
 
 /* Describes signo's current action exactly, for tests comparing dispositions
  * before and after: "default|ignore|handler|ipckit <address> flags 0x.. mask

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <unistd.h>
 
 /* An environment that exits (a worker terminated, the main thread ending)
  * with subscriptions still open: unsubscribe, restoring dispositions, and
@@ -64,6 +65,13 @@ static napi_value js_signal_unsubscribe(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_unsubscribe(slot, env, signo));
 }
 
+static napi_value js_signal_capacity(napi_env env, napi_callback_info info) {
+  IPK_ARGS(1);
+  int32_t slot;
+  if (!ipk_get_i32(env, argv[0], &slot)) return NULL;
+  return ipk_int(env, ipk_sig_capacity(slot));
+}
+
 static napi_value js_signal_dropped(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
   int32_t slot;
@@ -71,11 +79,12 @@ static napi_value js_signal_dropped(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_dropped(slot));
 }
 
-static napi_value js_signal_mark_builtin(napi_env env, napi_callback_info info) {
+/* signalRetake(signo) -> 1 | 0 | -errno */
+static napi_value js_signal_retake(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
   int32_t signo;
   if (!ipk_get_i32(env, argv[0], &signo)) return NULL;
-  return ipk_int(env, ipk_sig_mark_builtin(signo));
+  return ipk_int(env, ipk_sig_retake(signo));
 }
 
 /* signalDescribe(signo) -> string | -errno (for tests) */
@@ -115,6 +124,16 @@ static napi_value js_pidfd_send_signal(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_pidfd_send_signal(fd, signo));
 }
 
+/* exitProcess(code): ends the whole process at once, from any thread
+ * (_exit: no atexit handlers, no 'exit' events). gracefulShutdown() in a
+ * worker, where process.exit() would end only the worker. */
+static napi_value js_exit_process(napi_env env, napi_callback_info info) {
+  IPK_ARGS(1);
+  int32_t code;
+  if (!ipk_get_i32(env, argv[0], &code)) return NULL;
+  _exit(code & 0xff);
+}
+
 /* fdReadable(fd) -> 1 | 0 | -errno: readable right now, without waiting. */
 static napi_value js_fd_readable(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
@@ -125,17 +144,21 @@ static napi_value js_fd_readable(napi_env env, napi_callback_info info) {
 }
 
 void ipk_signal_napi_init(napi_env env, napi_value exports) {
+  /* Any Node-API function is in Node's own object (executable or libnode). */
+  ipk_sig_set_runtime((const void*)(uintptr_t)&napi_create_int32);
   IPK_EXPORT_FN(env, exports, "signalOpen", js_signal_open);
   IPK_EXPORT_FN(env, exports, "signalClose", js_signal_close);
   IPK_EXPORT_FN(env, exports, "signalSubscribe", js_signal_subscribe);
   IPK_EXPORT_FN(env, exports, "signalUnsubscribe", js_signal_unsubscribe);
   IPK_EXPORT_FN(env, exports, "signalDropped", js_signal_dropped);
-  IPK_EXPORT_FN(env, exports, "signalMarkBuiltin", js_signal_mark_builtin);
+  IPK_EXPORT_FN(env, exports, "signalCapacity", js_signal_capacity);
+  IPK_EXPORT_FN(env, exports, "signalRetake", js_signal_retake);
   IPK_EXPORT_FN(env, exports, "signalDescribe", js_signal_describe);
   IPK_EXPORT_FN(env, exports, "signalKill", js_signal_kill);
   IPK_EXPORT_FN(env, exports, "pidfdOpen", js_pidfd_open);
   IPK_EXPORT_FN(env, exports, "pidfdSendSignal", js_pidfd_send_signal);
   IPK_EXPORT_FN(env, exports, "fdReadable", js_fd_readable);
+  IPK_EXPORT_FN(env, exports, "exitProcess", js_exit_process);
   ipk_export_int(env, exports, "SIGRTMIN", ipk_sig_rtmin());
   ipk_export_int(env, exports, "SIGRTMAX", ipk_sig_rtmax());
   ipk_export_int(env, exports, "SIGNAL_MAX", ipk_sig_max());

@@ -58,9 +58,6 @@ const LE = endianness() === 'LE';
 /** Largest read one readiness delivers; a multiple of the record size. */
 const READ_MAX = 1 << 20;
 
-/** Node's own handlers, installed at start-up, that a Node listener replaces rather than joins. */
-const NODE_BUILTIN: readonly NodeJS.Signals[] = ['SIGUSR1', 'SIGINT', 'SIGTERM'];
-
 export class SignalHub {
   readonly #b: NativeBinding;
   readonly #recordSize: number;
@@ -76,15 +73,7 @@ export class SignalHub {
   constructor(binding: NativeBinding) {
     this.#b = binding;
     this.#recordSize = binding.SIGNAL_RECORD_SIZE;
-    if (isMainThread) {
-      // SIGUSR1 starts Node's inspector; SIGINT and SIGTERM restore the
-      // terminal and end the process. A Node listener replaces these
-      // handlers, so ipckit must not call them after its own either. While
-      // no listener exists, the handler installed is Node's: record it.
-      for (const name of NODE_BUILTIN) {
-        if (process.listenerCount(name) === 0) binding.signalMarkBuiltin(osSignal(name));
-      }
-    }
+    if (isMainThread) watchNodeListeners(binding);
   }
 
   /** Adds a subscriber; throws a system error if the signal cannot be subscribed to. */
@@ -127,6 +116,11 @@ export class SignalHub {
 
   release(): void {
     if (this.#holds > 0 && --this.#holds === 0) this.#h?.setRef(false);
+  }
+
+  /** The capacity of this environment's signal pipe now, in bytes; 0 while it has none (for tests). */
+  get capacity(): number {
+    return this.#slot >= 0 ? Math.max(0, this.#b.signalCapacity(this.#slot)) : 0;
   }
 
   /** Records this environment lost because its pipe was full. */
@@ -216,8 +210,45 @@ export class SignalHub {
   }
 }
 
-function osSignal(name: NodeJS.Signals): number {
-  return (osConstants.signals as Record<string, number>)[name]!;
+const SIGNALS = osConstants.signals as Readonly<Record<string, number>>;
+
+function signalEvent(type: string | symbol): number | undefined {
+  return typeof type === 'string' && Object.hasOwn(SIGNALS, type) ? SIGNALS[type] : undefined;
+}
+
+/**
+ * Keeps ipckit's handler on top when Node listeners come and go (main
+ * thread only: a worker's `process.on(sig)` never touches a disposition).
+ *
+ * Node starts listening for a signal in its own `'newListener'` listener
+ * (libuv installs its handler, over ipckit's, without chaining), and stops
+ * in its `'removeListener'` listener once the last one is gone (libuv sets
+ * the signal to the default, whatever is installed). Both were registered at
+ * start-up. So ipckit notes the action just before them (prepended
+ * listeners) and looks again just after (appended ones): if it changed,
+ * libuv changed it, and ipckit's handler goes back on top, chaining to
+ * libuv's, as long as anyone in the process is subscribed. Comparing before
+ * and after leaves alone any handler that was already on top, which may be
+ * one that calls ipckit's (another copy of ipckit).
+ */
+function watchNodeListeners(b: NativeBinding): void {
+  const before = new Map<number, string | number>();
+  const note = (type: string | symbol): void => {
+    const signo = signalEvent(type);
+    if (signo !== undefined) before.set(signo, b.signalDescribe(signo));
+  };
+  const check = (type: string | symbol): void => {
+    const signo = signalEvent(type);
+    if (signo === undefined || !before.has(signo)) return;
+    const was = before.get(signo);
+    before.delete(signo);
+    if (b.signalDescribe(signo) !== was) b.signalRetake(signo);
+  };
+  const events: NodeJS.EventEmitter = process;
+  events.prependListener('newListener', note);
+  events.on('newListener', check);
+  events.prependListener('removeListener', note);
+  events.on('removeListener', check);
 }
 
 let hub: SignalHub | undefined;

@@ -18,15 +18,19 @@
  * handler; when the last one goes, the action it replaced is put back
  * exactly (handler, flags, mask), provided ipckit's handler is still the
  * one installed. ipckit never touches a signal nobody subscribed to, and
- * never takes back a signal someone else took after it. SIGPIPE therefore
- * stays ignored after a SIGPIPE subscription comes and goes.
+ * never takes back a signal someone else took after it, except from libuv
+ * for a Node listener. SIGPIPE therefore stays ignored after a SIGPIPE
+ * subscription comes and goes.
  *
  * If the replaced action was a handler (libuv's, for a Node
  * `process.on(sig)` listener; another library's), ipckit's handler calls it
  * after writing its records, so both see every signal. Except Node's own
  * start-up handlers, which a Node listener replaces too: SIGINT and
  * SIGTERM (restore the terminal, then die) and SIGUSR1 (start the
- * inspector).
+ * inspector). When libuv installs its handler for a Node listener added
+ * later, or resets the signal when the last one is removed, the main
+ * thread puts ipckit's handler back on top (docs/signals.md, "Node
+ * listeners").
  *
  * ## Coalescing
  *
@@ -34,8 +38,10 @@
  * more of the same are merged into it, so n sends give between 1 and n
  * deliveries. Realtime signals queue, up to `RLIMIT_SIGPENDING`, and each
  * send is one delivery. Between the handler and JavaScript, each thread's
- * pipe holds about 32,000 deliveries; beyond that (the thread's loop was
- * blocked that long) they are dropped and counted (`droppedSignalCount()`).
+ * pipe holds 2,048 deliveries (Linux's default pipe), and up to 32,768 once
+ * the handler has enlarged it, the first time it was full; beyond that (the
+ * thread's loop was blocked that long) they are dropped and counted
+ * (`droppedSignalCount()`).
  *
  * ## When not to use it
  *
@@ -47,8 +53,9 @@
  *
  * ## Platform notes
  *
- * - Linux: everything; realtime signals from `SIGRTMIN` (34 with glibc,
- *   which keeps 32 and 33) to `SIGRTMAX` (64); pidfds on 5.3 and later.
+ * - Linux: everything; realtime signals from `SIGRTMIN` (as the C library
+ *   reports it at run time: 34 with glibc, which keeps 32 and 33; 35 with
+ *   musl, which keeps 32 to 34) to `SIGRTMAX` (64); pidfds on 5.3 and later.
  * - macOS (untested): subscriptions and `sendSignal`; no realtime signals;
  *   the pipe holds fewer deliveries (its capacity cannot be raised); no
  *   pidfds.

@@ -4,7 +4,9 @@
  * @module
  */
 import { writeSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { validateInteger, validateOptions, validateTimeout, invalidArgument } from '../internal/validate.js';
+import { native } from '../native.js';
 import type { SignalInfo } from './hub.js';
 import { catchableList, signalName, type SignalName, type SignalSpec } from './names.js';
 import { windowsListen } from './platform/windows.js';
@@ -54,6 +56,17 @@ function report(line: string): void {
   } catch {
     // stderr is gone: nothing more to do
   }
+}
+
+/**
+ * Ends the process. The shutdown signals are the whole process's, so from
+ * a worker, where `process.exit()` would end only the worker, it ends the
+ * whole process at once (`_exit`): the worker's registered resources have
+ * closed, but no thread's `'exit'` listeners run.
+ */
+function exitProcess(code: number): never {
+  if (isMainThread || process.platform === 'win32') process.exit(code);
+  return native().exitProcess(code);
 }
 
 /** Starts closing one resource; a synchronous throw becomes a rejection. */
@@ -136,7 +149,7 @@ export class ShutdownController implements Disposable {
     if (this.#shuttingDown) {
       // A second signal: the user is done waiting.
       report(`${info.signal} during shutdown: exiting now`);
-      process.exit(code);
+      exitProcess(code);
     }
     this.#shuttingDown = true;
     void this.#run(code);
@@ -161,7 +174,7 @@ export class ShutdownController implements Disposable {
     if (late) {
       report(`${open.size} of ${list.length} resources had not closed after ${this.#timeout} ms (${[...open].map(describe).join(', ')}); exiting anyway`);
     }
-    process.exit(code);
+    exitProcess(code);
   }
 
   /** Stops listening for the shutdown signals and forgets the resources (closing none). Idempotent. */
@@ -191,6 +204,12 @@ export class ShutdownController implements Disposable {
  * Without it, SIGTERM ends a Node process at once and whatever a `Sender`
  * still had queued is lost. The controller's subscription does not keep the
  * process alive; once started, the shutdown does until it exits.
+ *
+ * In a worker thread the shutdown is still the whole process's: after the
+ * worker's registered resources have closed, the whole process ends at
+ * once (as `_exit(2)`: no `'exit'` listeners run on any thread, output
+ * other threads have not written yet is lost), since `process.exit()`
+ * there would end only the worker.
  *
  * Errors: those of {@link onSignal} for `signals`; `IPCKIT_INVALID_ARGUMENT`
  * for a bad `timeout` or `exitCode`.

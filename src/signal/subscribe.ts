@@ -70,7 +70,8 @@ export class SignalSubscription implements Disposable {
  *
  * No JavaScript runs in signal-handler context: the native handler writes a
  * record to a pipe and the handler runs later, on this thread's event loop.
- * While this thread is busy, deliveries queue in that pipe (about 32,000);
+ * While this thread is busy, deliveries queue in that pipe (2,048 on Linux,
+ * up to 32,768 once it has been enlarged, the first time it was full);
  * classic signals sent while one is already pending are merged by the kernel
  * (see docs/signals.md, "Coalescing").
  *
@@ -322,8 +323,9 @@ export function onceSignal(signal: SignalSpec | readonly SignalSpec[], options?:
 /**
  * Deliveries this thread has lost since it first subscribed: records the
  * native handler could not write because this thread's signal pipe was full
- * (about 32,000 undispatched deliveries; the thread's event loop was
- * blocked for that long). 0 in a healthy process.
+ * (up to 32,768 undispatched deliveries on Linux, see docs/signals.md,
+ * "Coalescing"; the thread's event loop was blocked for that long). 0 in a
+ * healthy process.
  */
 export function droppedSignalCount(): number {
   if (process.platform === 'win32') return 0;

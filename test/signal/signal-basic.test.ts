@@ -2,8 +2,9 @@
 // signals() iterator, names and numbers, what keeps a process alive, a
 // throwing handler, kill from a shell, sendSignal to a process and a group.
 import assert from 'node:assert/strict';
-import { spawn as nodeSpawn } from 'node:child_process';
+import { spawn as nodeSpawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
   ErrorCode,
@@ -87,6 +88,17 @@ describe('onSignal', () => {
     const info = JSON.parse(await lines.next()) as SignalInfo;
     assert.equal(info.signal, 'SIGUSR1');
     assert.equal(info.pid, process.pid);
+    assert.deepEqual(await exited(child), [0, null]);
+    assert.doesNotMatch(await err, /Debugger|inspector/i);
+  });
+
+  it('the same in a program where only a worker uses ipckit: Node\'s inspector handler is recognised from any thread', async () => {
+    const child = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'worker-wait', 'SIGUSR1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const err = text(child.stderr);
+    const lines = lineReader(child.stdout);
+    assert.equal(await lines.next(), 'ready');
+    sendSignal(child.pid!, 'SIGUSR1');
+    assert.deepEqual(JSON.parse(await lines.next()), { got: 'SIGUSR1', pid: process.pid });
     assert.deepEqual(await exited(child), [0, null]);
     assert.doesNotMatch(await err, /Debugger|inspector/i);
   });
@@ -287,7 +299,7 @@ describe('sendSignal', () => {
     assert.deepEqual(await exited(child), [null, 'SIGTERM']);
   });
 
-  it('reports ESRCH and EPERM shaped like Node errors, and refuses bad targets', async () => {
+  it('reports ESRCH shaped like Node errors, and refuses bad targets', () => {
     assert.throws(() => sendSignal(0x7ffffff0, 'SIGTERM'), (err: unknown) => {
       assert.ok(isSystemError(err, 'ESRCH'));
       assert.equal(err.syscall, 'kill');
@@ -295,24 +307,62 @@ describe('sendSignal', () => {
       return true;
     });
     assert.throws(() => sendSignal({ group: 0x7ffffff0 }, 0), (err: unknown) => isSystemError(err, 'ESRCH'));
-    if (process.getuid!() === 0) {
-      // As nobody, this process (root's) may not be signalled.
-      const child = nodeSpawn(
-        process.execPath,
-        ['--input-type=module', '-e', `import { sendSignal } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
-try { sendSignal(${process.pid}, 0); console.log('sent'); } catch (err) { console.log(err.code, err.syscall); }`],
-        { stdio: ['ignore', 'pipe', 'inherit'], uid: 65534, gid: 65534 },
-      );
-      const [out, [code]] = await Promise.all([text(child.stdout), exited(child)]);
-      assert.equal(code, 0);
-      assert.equal(out.trim(), 'EPERM kill');
-    } else {
-      assert.throws(() => sendSignal(1, 0), (err: unknown) => isSystemError(err, 'EPERM'));
-    }
     for (const bad of [0, -1, 1.5, '12', null, { group: 0 }, { group: -5 }, {}]) {
       assert.throws(() => sendSignal(bad as never), invalid(/"target" argument must be a process id/));
     }
     assert.throws(() => sendSignal(process.pid, 'SIGNOPE' as never), invalid(/"sig" argument must be a signal name/));
     assert.throws(() => sendSignal(process.pid, 33), invalid(/reserves for its threads/));
   });
+
+  it('reports EPERM for a process of another user, shaped like Node errors', (t) => {
+    if (process.getuid!() === 0) {
+      // As nobody, this process (root's) may not be signalled.
+      const child = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `import { sendSignal } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+try { sendSignal(${process.pid}, 0); console.log('sent'); } catch (err) { console.log(err.code, err.syscall); }`],
+        { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', uid: 65534, gid: 65534 },
+      );
+      if (child.error !== undefined) return t.skip(`cannot run a child as user 65534 here (${(child.error as NodeJS.ErrnoException).code})`);
+      assert.equal(child.status, 0);
+      assert.equal(child.stdout.trim(), 'EPERM kill');
+      return;
+    }
+    if (hasCapability(5)) return t.skip('this process has CAP_KILL: it may signal any process');
+    // PID 1 is not necessarily another user's (a rootless container runs it as this user).
+    const target = otherUsersProcess();
+    if (target === undefined) return t.skip('no process here belongs to another user (a container where every process is this user\'s)');
+    t.diagnostic(`target: pid ${target}`);
+    assert.throws(() => sendSignal(target, 0), (err: unknown) => {
+      assert.ok(isSystemError(err, 'EPERM'));
+      assert.equal(err.message, 'EPERM: operation not permitted, kill');
+      return true;
+    });
+  });
 });
+
+/** Whether this process has capability `bit` in its effective set (/proc/self/status). */
+function hasCapability(bit: number): boolean {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  return ((BigInt(`0x${hex}`) >> BigInt(bit)) & 1n) === 1n;
+}
+
+/**
+ * A process this one may not signal: kill(2) needs this process's real or
+ * effective uid to be the target's real or saved uid (without CAP_KILL).
+ */
+function otherUsersProcess(): number | undefined {
+  const mine = new Set([process.getuid!(), process.geteuid!()]);
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${name}/status`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const ids = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status);
+    if (ids !== null && !mine.has(Number(ids[1])) && !mine.has(Number(ids[3]))) return Number(name);
+  }
+  return undefined;
+}

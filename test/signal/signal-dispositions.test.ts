@@ -34,7 +34,7 @@ function snapshot(): { actions: Record<number, string>; status: Record<string, s
   return { actions, status };
 }
 
-function worker(mode: 'once' | 'hold', signal: string): Worker {
+function worker(mode: 'once' | 'hold' | 'listener', signal: string): Worker {
   return new Worker(fixture('signal-worker'), { workerData: { mode, signal } });
 }
 
@@ -117,17 +117,29 @@ describe('dispositions', () => {
     assert.doesNotMatch(err, /Debugger|inspector/i);
   });
 
-  it('never takes back a signal someone took after it (a Node listener added later)', async () => {
-    const child = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'taken-over'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [out, [code]] = await Promise.all([text(child.stdout), exited(child)]);
-    assert.equal(code, 0);
-    const r = JSON.parse(out) as Record<string, string | number>;
-    assert.match(String(r.before), /^default /);
-    assert.match(String(r.subscribed), /^ipckit /);
-    assert.match(String(r.takenOver), /^handler /);
-    assert.equal(r.afterUnsubscribe, r.takenOver, 'ipckit left the Node listener\'s handler in place');
-    assert.equal(r.ipckit, 0);
-  });
+  for (const order of ['node-first', 'ipckit-first'] as const) {
+    it(`a Node listener and ipckit both see every signal (${order}); removing the listener, or a process.once that fires, leaves ipckit's subscription in place`, async () => {
+      const child = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'node-listeners', order], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const [out, err, status] = await Promise.all([text(child.stdout), text(child.stderr), exited(child)]);
+      assert.deepEqual(status, [0, null], `the child did not survive: ${err}`);
+      const { steps, counts } = JSON.parse(out) as { steps: Record<string, string>; counts: Record<string, number> };
+      assert.match(steps.libuv!, /^handler /);
+      assert.match(steps.initial!, /^handler .* flags 0x8/, 'Node\'s start-up SIGTERM handler (SA_RESETHAND)');
+      if (order === 'node-first') assert.equal(steps.nodeAdded, steps.libuv, 'libuv\'s handler, the same for every signal');
+      for (const step of ['subscribed', 'nodeRemoved', 'onceAdded', 'onceFired']) {
+        assert.match(steps[step]!, /^ipckit /, `ipckit's handler is on top after ${step}`);
+      }
+      if (order === 'ipckit-first') {
+        assert.match(steps.nodeAdded!, /^ipckit /, 'ipckit\'s handler went back on top of libuv\'s');
+        assert.equal(steps.unsubscribedWithNode, steps.libuv, 'ipckit left libuv\'s handler for the remaining listener, exactly');
+        assert.deepEqual(counts, { node: 2, once: 1, ipckit: 4 });
+      } else {
+        assert.deepEqual(counts, { node: 1, once: 1, ipckit: 4 });
+      }
+      // As Node alone leaves it once its last listener is gone: the default.
+      assert.match(steps.end!, /^default /);
+    });
+  }
 });
 
 describe('worker threads', () => {
@@ -165,5 +177,51 @@ describe('worker threads', () => {
     assert.match(describeSig(12), /^ipckit /);
     await w2.terminate();
     assert.deepEqual(snapshot(), before);
+  });
+
+  it('a worker\'s process.on(signal) changes no disposition and gets nothing: the worker\'s ipckit subscriber keeps receiving', async () => {
+    const before = snapshot();
+    const w = worker('listener', 'SIGUSR2');
+    assert.deepEqual(await message(w), { ready: true });
+    assert.match(describeSig(12), /^ipckit /, 'the worker\'s Node listener installed nothing');
+    let got = message(w);
+    process.kill(process.pid, 'SIGUSR2');
+    assert.deepEqual(await got, { got: 'SIGUSR2', node: 0 });
+    w.postMessage('off');
+    assert.deepEqual(await message(w), { off: true });
+    assert.match(describeSig(12), /^ipckit /);
+    got = message(w);
+    process.kill(process.pid, 'SIGUSR2');
+    assert.deepEqual(await got, { got: 'SIGUSR2', node: 0 });
+    await w.terminate();
+    assert.deepEqual(snapshot(), before);
+  });
+
+  it('a worker\'s subscription survives a Node listener added and removed on the main thread', async () => {
+    onSignal('SIGHUP', () => {}).close(); // this thread has used the API: it watches its Node listeners
+    const before = snapshot();
+    const w = worker('hold', 'SIGUSR2');
+    assert.deepEqual(await message(w), { ready: true });
+    let node = 0;
+    const listener = (): void => {
+      node++;
+    };
+    process.on('SIGUSR2', listener);
+    assert.match(describeSig(12), /^ipckit /, 'ipckit\'s handler went back on top of libuv\'s');
+    const nodeGot = once(process, 'SIGUSR2');
+    let got = message(w);
+    process.kill(process.pid, 'SIGUSR2');
+    assert.deepEqual(await got, { got: 'SIGUSR2' });
+    await nodeGot;
+    process.off('SIGUSR2', listener);
+    assert.match(describeSig(12), /^ipckit /, 'and again after libuv reset the signal');
+    got = message(w);
+    process.kill(process.pid, 'SIGUSR2');
+    assert.deepEqual(await got, { got: 'SIGUSR2' });
+    assert.equal(node, 1);
+    await w.terminate();
+    // As Node alone leaves it once its last listener is gone: the default.
+    assert.match(describeSig(12), /^default /);
+    assert.deepEqual({ ...snapshot().actions, 12: before.actions[12] }, before.actions);
   });
 });

@@ -71,7 +71,7 @@ describe('realtime signals', { skip: linux }, () => {
   });
 
   /** Sends n SIGRTMIN to a receiver whose event loop is blocked until they are all sent; returns its report. */
-  async function blockedBurst(n: number, watchdog: AbortSignal): Promise<{ count: number; dropped: number }> {
+  async function blockedBurst(n: number, watchdog: AbortSignal): Promise<{ count: number; dropped: number; capacity: number }> {
     // A receiver that never reports must not outlive a timed-out test.
     const receiver = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'count', 'SIGRTMIN', 'SIGRTMIN+1', 'blocked'], {
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -89,7 +89,7 @@ describe('realtime signals', { skip: linux }, () => {
     assert.equal(code, 0);
     assert.equal(JSON.parse(sent).sent, n);
     receiver.stdin!.end('report\n');
-    const report = JSON.parse(await lines.next()) as { count: number; dropped: number };
+    const report = JSON.parse(await lines.next()) as { count: number; dropped: number; capacity: number };
     assert.deepEqual(await exited(receiver), [0, null]);
     return report;
   }
@@ -97,19 +97,51 @@ describe('realtime signals', { skip: linux }, () => {
   // catalog G36(b)
   it('1,000 SIGRTMIN sent as fast as possible to a process with a blocked event loop: all 1,000 arrive', { timeout: 120_000 * timeScale }, async (t) => {
     const report = await blockedBurst(1000, t.signal);
-    t.diagnostic(`${report.count} of 1000 SIGRTMIN delivered; ${report.dropped} dropped`);
-    assert.deepEqual(report, { count: 1000, dropped: 0 });
+    t.diagnostic(`${report.count} of 1000 SIGRTMIN delivered; ${report.dropped} dropped; pipe ${report.capacity} bytes`);
+    // 1,000 records fit the kernel's default pipe: it was not enlarged.
+    assert.deepEqual(report, { count: 1000, dropped: 0, capacity: defaultPipeCapacity() });
   });
 
-  it('more deliveries than the pipe holds, with the loop blocked: the rest are counted as dropped, none lost silently', { timeout: 120_000 * timeScale }, async (t) => {
+  it('more deliveries than the pipe holds, with the loop blocked: the pipe grows once to 1 MiB, the rest are counted as dropped, none lost silently', { timeout: 120_000 * timeScale }, async (t) => {
     const N = 40_000; // above the 32,768 records a 1 MiB pipe holds
     const limit = /^Max pending signals\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
     if (limit !== undefined && limit !== 'unlimited' && Number(limit) < 2 * N) {
       return t.skip(`RLIMIT_SIGPENDING is ${limit} here; the sender could hit it`);
     }
     const report = await blockedBurst(N, t.signal);
-    t.diagnostic(`${report.count} delivered, ${report.dropped} dropped of ${N}`);
+    t.diagnostic(`${report.count} delivered, ${report.dropped} dropped of ${N}; pipe ${report.capacity} bytes`);
     assert.ok(report.dropped > 0, 'the pipe filled');
     assert.equal(report.count + report.dropped, N);
+    assert.equal(report.count, report.capacity / b.SIGNAL_RECORD_SIZE, 'every record the pipe held was delivered');
+    // Root may always enlarge a pipe; another user only to pipe-max-size and within the per-user budget.
+    if (process.getuid!() === 0) assert.equal(report.capacity, 1 << 20);
+    else assert.ok(report.capacity > defaultPipeCapacity(), 'the pipe was enlarged');
+  });
+});
+
+/** The capacity the kernel gives a new pipe of this user. */
+function defaultPipeCapacity(): number {
+  const fds = new Int32Array(2);
+  assert.equal(b.pipe(fds), 0);
+  const capacity = b.pipeCapacity(fds[1]!);
+  b.closeFd(fds[0]!);
+  b.closeFd(fds[1]!);
+  return capacity;
+}
+
+describe('signal pipes and the per-user pipe budget', { skip: linux }, () => {
+  it('100 subscribed slots keep the default pipe size: another user\'s new pipes do not shrink', async (t) => {
+    if (process.getuid!() !== 0) return t.skip('needs root, to run a child as user 65534 (nobody) with its own pipe budget');
+    const soft = Number(readFileSync('/proc/sys/fs/pipe-user-pages-soft', 'utf8'));
+    if (soft === 0) return t.skip('pipe-user-pages-soft is 0 here: no per-user pipe budget');
+    const child = nodeSpawn(process.execPath, [fixture('signal-budget'), '100'], { stdio: ['ignore', 'pipe', 'pipe'], uid: 65534, gid: 65534 });
+    const [out, err, status] = await Promise.all([text(child.stdout), text(child.stderr), exited(child)]);
+    assert.deepEqual(status, [0, null], err);
+    const r = JSON.parse(out) as { uid: number; before: number; after: number; capacities: number[] };
+    assert.equal(r.uid, 65534);
+    if (r.before < 65536) return t.skip(`user 65534 is already past its pipe budget here (a new pipe gets ${r.before} bytes)`);
+    t.diagnostic(`a new pipe of user 65534: ${r.before} bytes before, ${r.after} after 100 subscribed slots (pipe-user-pages-soft ${soft})`);
+    assert.deepEqual(r.capacities, [r.before], 'each slot\'s pipe has the default size');
+    assert.equal(r.after, r.before);
   });
 });

@@ -78,6 +78,23 @@ describe('gracefulShutdown', () => {
     assert.deepEqual(await exited(c), [null, 'SIGTERM']);
   });
 
+  it('a Node SIGTERM listener removed after gracefulShutdown() started does not take SIGTERM away from it', async () => {
+    const { c, lines } = child(['listener-removed']);
+    assert.equal(await lines.next(), 'ready');
+    sendSignal(c.pid!, 'SIGTERM');
+    assert.equal(await lines.next(), 'closed');
+    assert.deepEqual(await exited(c), [143, null]);
+  });
+
+  it('in a worker, it closes the worker\'s resources and then ends the whole process (no \'exit\' listeners run)', async () => {
+    const { c, lines } = child(['worker']);
+    assert.equal(await lines.next(), 'ready');
+    sendSignal(c.pid!, 'SIGTERM');
+    assert.equal(await lines.next(), 'closed');
+    assert.deepEqual(await exited(c), [143, null]);
+    assert.equal(await lines.next().catch(() => 'the end'), 'the end', 'nothing after "closed": the main thread did not go on');
+  });
+
   it('exitCode replaces 128 + signal', async () => {
     const { c, lines } = child(['exitcode', '0']);
     assert.equal(await lines.next(), 'ready');

@@ -8,9 +8,10 @@ import { cpus, release } from 'node:os';
 import { channelSuite } from './channel/suite.js';
 import { pipeSuite } from './pipe/suite.js';
 import { udsSuite } from './uds/suite.js';
+import { localSuite } from './local/suite.js';
 import { buildDir, root, type Suite } from './util.js';
 
-const suites: Suite[] = [pipeSuite, channelSuite, udsSuite];
+const suites: Suite[] = [pipeSuite, channelSuite, udsSuite, localSuite];
 
 const args = process.argv.slice(2);
 let reps = 5;

@@ -27,6 +27,13 @@ enum {
  * these the allocator recycles. */
 #define IPK_READ_PIECE (64 * 1024)
 
+/* A read of at least this many bytes puts a stream handle in bulk mode: the
+ * next readiness asks the kernel how much is there (FIONREAD) and reads it
+ * straight into Buffers of its own. Below it, a readiness costs one read into
+ * the environment's scratch area and a copy of what came: small messages,
+ * request/response traffic, pay one system call instead of two. */
+#define IPK_BULK_READ (16 * 1024)
+
 /* Reads on readiness and reports what it got (a module can override it:
  * sockets read messages and file descriptors). */
 typedef void (*ipk_read_fn)(ipk_handle* h);
@@ -46,6 +53,7 @@ struct ipk_handle {
   bool ext_alive;         /* the JavaScript External has not been collected */
   bool recv_strong;
   bool in_callback;
+  bool bulk;              /* the last stream read was large: see IPK_BULK_READ */
   int refs;
   size_t max_read;
   ipk_read_fn read_fn;

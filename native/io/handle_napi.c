@@ -115,7 +115,26 @@ void ipk_handle_emit(ipk_handle* h, int type, napi_value a, napi_value b, napi_v
 
 static void stream_read(ipk_handle* h) {
   napi_env env = h->owner->env;
+  unsigned char* scratch = h->bulk ? NULL : ipk_env_scratch(h->owner);
+  if (scratch != NULL) {
+    /* Small reads: one read into the scratch area, one exact-size copy. */
+    size_t n = h->max_read < IPK_SCRATCH ? h->max_read : IPK_SCRATCH;
+    napi_value buf = NULL;
+    ssize_t r;
+    if (n == 0) n = 1;
+    IO(h, r, ipk_io_read(h->fd, h->mode, scratch, n));
+    if (r == -EAGAIN) return;
+    if (r > 0) {
+      void* d;
+      if (napi_create_buffer_copy(env, (size_t)r, scratch, &d, &buf) != napi_ok) r = -ENOMEM;
+    }
+    if (r >= IPK_BULK_READ) h->bulk = true;
+    ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, r), buf, NULL);
+    if (r < (ssize_t)n || !h->bulk) return; /* drained, ended or failed */
+    if (h->fd < 0 || !(h->want & IPK_EV_READ)) return;
+  }
   int avail = ipk_io_available(h->fd);
+  if (avail >= 0 && avail < IPK_BULK_READ) h->bulk = false;
   size_t budget = avail > 0 ? (size_t)avail : (avail == 0 ? 0 : IPK_READ_PIECE);
   if (budget > h->max_read) budget = h->max_read;
   if (budget == 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -173,13 +174,14 @@ int ipk_uds_connect(int fd, const struct sockaddr_un* addr, socklen_t len) {
    * is non-blocking per call). */
   int flags = ipk_fd_get_status_flags(fd);
   if (flags < 0) return flags;
-  if (!(flags & O_NONBLOCK)) ipk_fd_set_nonblock(fd, 1);
+  int on = 1, off = 0;
+  if (!(flags & O_NONBLOCK) && ioctl(fd, FIONBIO, &on) != 0) return -errno;
   int r;
   do {
     r = connect(fd, (const struct sockaddr*)addr, len);
   } while (r < 0 && errno == EINTR);
   int err = r < 0 ? errno : 0;
-  if (!(flags & O_NONBLOCK)) ipk_fd_set_nonblock(fd, 0);
+  if (!(flags & O_NONBLOCK)) ioctl(fd, FIONBIO, &off);
   if (err == EWOULDBLOCK || err == EINPROGRESS) return -EAGAIN;
   return -err;
 }

@@ -260,7 +260,33 @@ static void uds_stream_read(ipk_handle* h) {
    * fresh buffers cost a page fault per 4 KiB). A recvmsg never returns
    * data from both sides of a message that carried fds, so each piece's fds
    * belong to it. */
+  unsigned char* scratch = h->bulk ? NULL : ipk_env_scratch(h->owner);
+  if (scratch != NULL) {
+    /* Small reads (see IPK_BULK_READ): one recvmsg into the scratch area,
+     * one exact-size copy. */
+    size_t n = h->max_read < IPK_SCRATCH ? h->max_read : IPK_SCRATCH;
+    int fds[IPK_MAX_FDS];
+    int nfds = 0;
+    napi_value buf = NULL;
+    if (n == 0) n = 1;
+    ssize_t r = ipk_uds_recvmsg(h->fd, scratch, n, fds, cfg ? cfg->max_fds : 0, &nfds, NULL, NULL, 0);
+    if (r == -EAGAIN) return;
+    if (r > 0) {
+      void* d;
+      if (napi_create_buffer_copy(env, (size_t)r, scratch, &d, &buf) != napi_ok) {
+        for (int i = 0; i < nfds; i++) close(fds[i]);
+        ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, -ENOMEM), NULL, NULL);
+        return;
+      }
+    }
+    napi_value extra = nfds > 0 ? fds_value(env, fds, nfds) : NULL;
+    if (r >= IPK_BULK_READ) h->bulk = true;
+    ipk_handle_emit(h, IPK_EV_READ, ipk_int(env, r), buf, extra);
+    if (r < (ssize_t)n || !h->bulk) return; /* drained, ended or failed */
+    if (h->fd < 0 || !(h->want & IPK_EV_READ)) return;
+  }
   int avail = ipk_io_available(h->fd);
+  if (avail >= 0 && avail < IPK_BULK_READ) h->bulk = false;
   /* Nothing counted: the end or an error; a small read tells which. */
   size_t budget = avail > 0 ? (size_t)avail : (avail == 0 ? 512 : IPK_READ_PIECE);
   if (budget > h->max_read) budget = h->max_read;

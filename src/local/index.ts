@@ -69,15 +69,33 @@ export { localSocketDir, resolveLocalName, type LocalAddress, type LocalName, ty
 const ECONNREFUSED = -osConstants.errno.ECONNREFUSED;
 const ENOENT = -osConstants.errno.ENOENT;
 
-/** This process's facts for the name mapping. */
+/**
+ * This process's facts for the name mapping, each looked up only when the
+ * mapping needs it: a socket path needs none of them, and the user name
+ * costs a read of the user database.
+ */
 function currentContext(): NameContext {
-  let username = 'user';
-  try {
-    username = userInfo().username;
-  } catch {
-    // no passwd entry: keep the default
-  }
-  return { platform: process.platform, env: process.env, uid: process.geteuid?.() ?? -1, username, tmpdir: tmpdir() };
+  let username: string | undefined;
+  let tmp: string | undefined;
+  return {
+    platform: process.platform,
+    env: process.env,
+    uid: process.geteuid?.() ?? -1,
+    get username(): string {
+      if (username === undefined) {
+        username = 'user';
+        try {
+          username = userInfo().username;
+        } catch {
+          // no passwd entry: keep the default
+        }
+      }
+      return username;
+    },
+    get tmpdir(): string {
+      return (tmp ??= tmpdir());
+    },
+  };
 }
 
 /**

@@ -74,7 +74,8 @@ export function resolveLocalName(name: LocalName, ctx: NameContext): LocalAddres
       return { kind: 'pipe', pipe: `${PIPE_PREFIX}ipckit-${pipeUser(ctx.username)}-${checkName(name, 'name')}` };
     }
     if (name.includes('/')) return { kind: 'path', path: checkPath(name, 'name') };
-    return { kind: 'path', path: `${localSocketDir(ctx)}/${checkName(name, 'name')}.sock`, dir: localSocketDir(ctx) };
+    const dir = localSocketDir(ctx);
+    return { kind: 'path', path: `${dir}/${checkName(name, 'name')}.sock`, dir };
   }
   if (typeof name === 'object' && name !== null) {
     if ('path' in name) {
@@ -90,7 +91,8 @@ export function resolveLocalName(name: LocalName, ctx: NameContext): LocalAddres
         if (ctx.platform !== 'linux') throw new IpckitError(ErrorCode.UNSUPPORTED_PLATFORM, 'abstract socket names exist only on Linux; leave abstract unset to use the private directory');
         return { kind: 'abstract', abstract: `ipckit-${ctx.uid}/${n}` };
       }
-      return { kind: 'path', path: `${localSocketDir(ctx)}/${n}.sock`, dir: localSocketDir(ctx) };
+      const dir = localSocketDir(ctx);
+      return { kind: 'path', path: `${dir}/${n}.sock`, dir };
     }
   }
   throw invalidArgument('name', 'a name, a path containing "/", { path }, or { name, abstract }', name);

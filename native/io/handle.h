@@ -27,11 +27,14 @@ enum {
  * these the allocator recycles. */
 #define IPK_READ_PIECE (64 * 1024)
 
-/* A read of at least this many bytes puts a stream handle in bulk mode: the
- * next readiness asks the kernel how much is there (FIONREAD) and reads it
- * straight into Buffers of its own. Below it, a readiness costs one read into
- * the environment's scratch area and a copy of what came: small messages,
- * request/response traffic, pay one system call instead of two. */
+/* Stream reads have two modes. Normally a readiness reads at most this many
+ * bytes into the environment's scratch area and copies what came into an
+ * exact-size Buffer: small messages and request/response traffic pay one
+ * system call, not two. A read that fills it switches the handle to bulk
+ * mode, which asks the kernel how much is there (FIONREAD) and reads it
+ * straight into Buffers of its own, with no copy; a readiness with less than
+ * this much waiting switches back. (A copy of this size costs about what a
+ * system call does; a full 64 KiB copy would cost several.) */
 #define IPK_BULK_READ (16 * 1024)
 
 /* Reads on readiness and reports what it got (a module can override it:

@@ -118,7 +118,7 @@ static void stream_read(ipk_handle* h) {
   unsigned char* scratch = h->bulk ? NULL : ipk_env_scratch(h->owner);
   if (scratch != NULL) {
     /* Small reads: one read into the scratch area, one exact-size copy. */
-    size_t n = h->max_read < IPK_SCRATCH ? h->max_read : IPK_SCRATCH;
+    size_t n = h->max_read < IPK_BULK_READ ? h->max_read : IPK_BULK_READ;
     napi_value buf = NULL;
     ssize_t r;
     if (n == 0) n = 1;

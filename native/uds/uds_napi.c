@@ -264,7 +264,7 @@ static void uds_stream_read(ipk_handle* h) {
   if (scratch != NULL) {
     /* Small reads (see IPK_BULK_READ): one recvmsg into the scratch area,
      * one exact-size copy. */
-    size_t n = h->max_read < IPK_SCRATCH ? h->max_read : IPK_SCRATCH;
+    size_t n = h->max_read < IPK_BULK_READ ? h->max_read : IPK_BULK_READ;
     int fds[IPK_MAX_FDS];
     int nfds = 0;
     napi_value buf = NULL;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createFifo, ErrorCode, openFifo, type PipeReader, type PipeWriter } from '../../src/index.js';
 import { native } from '../../src/native.js';
-import { exited, fixture, text, timeScale } from '../helpers/children.js';
+import { exited, fixture, SOAK, text, timeScale } from '../helpers/children.js';
 import { checkFdLeaks } from '../helpers/fds.js';
 
 checkFdLeaks();
@@ -149,12 +149,13 @@ describe('openFifo', () => {
 });
 
 describe('atomic records (F35)', () => {
-  it('8 writer processes x 20,000 records of PIPE_BUF bytes into one FIFO: none torn or interleaved', { timeout: 120_000 }, async () => {
+  // 20,000 records per writer here; the catalog's 100,000 under `npm run soak`.
+  const N = SOAK ? 100_000 : 20_000;
+  it(`8 writer processes x ${N.toLocaleString('en')} records of PIPE_BUF bytes into one FIFO: none torn or interleaved`, { timeout: SOAK ? 1_200_000 : 120_000 }, async () => {
     const p = fresh();
     createFifo(p);
     const reader = await openFifo(p, 'r');
     const size = native().PIPE_BUF;
-    const N = 20_000;
     const kids = Array.from({ length: 8 }, (_, id) =>
       spawn(process.execPath, [fixture('fifo-records'), p, String(id), String(N), 'record'], { stdio: ['ignore', 'ignore', 'inherit'] }),
     );

@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
  */
 export const timeScale = Number(process.env.IPCKIT_TIME_SCALE ?? 1);
 
+/**
+ * `npm run soak` (IPCKIT_SOAK=1): the few tests that `npm test` runs at a
+ * reduced size run at the catalog's full size instead.
+ */
+export const SOAK = process.env.IPCKIT_SOAK === '1';
+
 /** Absolute path of a compiled fixture, e.g. fixture('pipe-writer'). */
 export function fixture(name: string): string {
   return fileURLToPath(new URL(`../fixtures/${name}.js`, import.meta.url));

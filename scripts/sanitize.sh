@@ -38,7 +38,7 @@ if [[ $what == all || $what == asan ]]; then
   ubsan=$(gcc -print-file-name=libubsan.so)
   log="$work/asan.log"
   echo "ASan+UBSan: $lib"
-  IPCKIT_NATIVE="$lib" IPCKIT_TIME_SCALE=5 LD_PRELOAD="$asan:$ubsan" \
+  IPCKIT_NATIVE="$lib" IPCKIT_TIME_SCALE=5 IPCKIT_MEM_SCALE=16 LD_PRELOAD="$asan:$ubsan" \
     ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:log_path=$work/asan-report" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$work/ubsan-report" \
     node scripts/run-tests.mjs "$@" 2>&1 | tee "$log" | grep -E '^ℹ (tests|pass|fail)|✖' || true
@@ -56,7 +56,7 @@ if [[ $what == all || $what == valgrind ]]; then
   out="$work/valgrind.txt"
   # Test files run in-process (node file.test.js), one valgrind each; the
   # children they spawn run the normal build untraced.
-  for f in pipe/pipe-basic pipe/pipe-closed pipe/pipe-eof pipe/pipe-fault; do
+  for f in pipe/pipe-basic pipe/pipe-closed pipe/pipe-eof pipe/pipe-fault uds/read-sizes uds/uds-fds signal/signal-realtime; do
     IPCKIT_NATIVE="$lib" IPCKIT_TIME_SCALE=50 valgrind --suppressions="$root/scripts/valgrind.supp" --error-exitcode=99 --leak-check=full --show-leak-kinds=definite \
       --errors-for-leak-kinds=definite --trace-children=no --log-file="$out" \
       node "dist-test/test/$f.test.js" >"$work/valgrind-test.log" 2>&1 || {

@@ -315,7 +315,10 @@ static int install_locked(int signo) {
   /* Read and replace in one call: `prev` is exactly what was replaced, even
    * if another thread changed it since `before` was read. */
   if (sigaction(signo, &ours, &prev) != 0) return -errno;
-  if (memcmp(&prev, &before, sizeof prev) != 0)
+  /* What the chain depends on: the function and the flags. (Not memcmp: the
+   * C library fills only part of sa_mask, and the rest is stale stack.) */
+  int si_before, si_prev;
+  if (action_fn(&prev, &si_prev) != action_fn(&before, &si_before) || si_prev != si_before || prev.sa_flags != before.sa_flags)
     __atomic_store_n(&e->chain, chain_for(signo, &prev), __ATOMIC_RELEASE);
   e->prev = prev;
 #if IPK_RAW_SIGACTION

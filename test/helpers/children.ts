@@ -14,6 +14,14 @@ import { fileURLToPath } from 'node:url';
 export const timeScale = Number(process.env.IPCKIT_TIME_SCALE ?? 1);
 
 /**
+ * Factor for memory bounds: 1 normally; larger under the sanitizers, whose
+ * allocator pads every allocation and keeps freed memory in quarantine to
+ * catch use after free (set IPCKIT_MEM_SCALE). The bounds are checked at
+ * their real size by `npm test`.
+ */
+export const memScale = Number(process.env.IPCKIT_MEM_SCALE ?? 1);
+
+/**
  * `npm run soak` (IPCKIT_SOAK=1): the few tests that `npm test` runs at a
  * reduced size run at the catalog's full size instead.
  */

@@ -70,8 +70,16 @@ const BATCH = 64 * 1024;
 /** A frame at least this large is written as its own buffer rather than copied into a batch. */
 const LARGE = 16 * 1024;
 const RESOLVED = Promise.resolve();
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true as const });
+const noop = (): void => {};
 
 type Utf8Writer = { utf8Write(text: string, offset: number, length?: number): number };
+
+/** How an iteration ends: a peer's close or our own close ends it; anything else is thrown. */
+function endOrThrow(err: unknown): Promise<IteratorReturnResult<undefined>> {
+  const code = (err as IpckitError)?.code;
+  return code === ErrorCode.PEER_CLOSED || code === ErrorCode.CLOSED ? Promise.resolve(DONE) : Promise.reject(err);
+}
 
 interface Waiter<T> {
   resolve(v: T): void;
@@ -326,6 +334,7 @@ export class FramedConnection<T = unknown, Out = T> implements AsyncIterable<T>,
       if (err !== undefined) return Promise.reject(err);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal === undefined && timeout < 0) return new Promise<T>((resolve, reject) => this.#waiters.push({ resolve, reject, cleanup: noop }));
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
@@ -385,16 +394,20 @@ export class FramedConnection<T = unknown, Out = T> implements AsyncIterable<T>,
           if (this.#paused) this.#flowControl();
           return Promise.resolve({ value, done: false as const });
         }
-        return this.recv().then(
-          (value) => ({ value, done: false as const }),
-          (err: unknown) => {
-            const code = (err as IpckitError)?.code;
-            if (code === ErrorCode.PEER_CLOSED || code === ErrorCode.CLOSED) return { value: undefined, done: true as const };
-            throw err;
-          },
+        if (this.#waiters.length === 0) {
+          const err = this.#takeError();
+          if (err !== undefined) return endOrThrow(err);
+        }
+        // One promise per message, resolved with the iterator result itself.
+        return new Promise<IteratorResult<T>>((resolve, reject) =>
+          this.#waiters.push({
+            resolve: (value: T) => resolve({ value, done: false }),
+            reject: (err: unknown) => endOrThrow(err).then(resolve, reject),
+            cleanup: noop,
+          }),
         );
       },
-      return: () => Promise.resolve({ value: undefined, done: true as const }),
+      return: () => Promise.resolve(DONE),
       [Symbol.asyncIterator]: () => it,
     };
     return it;
@@ -409,33 +422,45 @@ export class FramedConnection<T = unknown, Out = T> implements AsyncIterable<T>,
    * `maxMessageSize`, and with `IPCKIT_PEER_CLOSED` once the peer is gone.
    */
   send(value: Out): Promise<void> {
-    if (this.#sendError !== null) return Promise.reject(this.#sendError);
-    if (this.#closed || this.stream.writableEnded) return Promise.reject(closedError('FramedConnection', 'send'));
+    const err = this.#enqueue(value);
+    if (err !== undefined) return Promise.reject(err);
+    if (this.stream.writableLength + (this.#len - this.#start) <= this.#hwm) return RESOLVED;
+    return new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Sends `value` and resolves with the next message received: one round
+   * trip. A message that cannot be sent rejects at once, and then no
+   * message is taken for it.
+   */
+  request(value: Out, options?: FramedRecvOptions): Promise<T> {
+    const err = this.#enqueue(value);
+    if (err !== undefined) return Promise.reject(err);
+    const answer = this.recv(options);
+    if (this.stream.writableLength + (this.#len - this.#start) <= this.#hwm) return answer;
+    return new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject })).then(
+      () => answer,
+      (e: unknown) => {
+        answer.catch(noop);
+        throw e;
+      },
+    );
+  }
+
+  /** Encodes `value` into the batch and schedules the flush; returns why it cannot be sent. */
+  #enqueue(value: Out): Error | undefined {
+    if (this.#sendError !== null) return this.#sendError;
+    if (this.#closed || this.stream.writableEnded) return closedError('FramedConnection', 'send');
     try {
       this.#append(this.#codec.encode(value));
     } catch (err) {
-      return Promise.reject(
-        err instanceof IpckitError ? err : new IpckitError(ErrorCode.ENCODE_FAILED, `could not encode a value: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
-      );
+      return err instanceof IpckitError ? err : new IpckitError(ErrorCode.ENCODE_FAILED, `could not encode a value: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       process.nextTick(this.#flush);
     }
-    if (this.stream.writableLength + (this.#len - this.#start) <= this.#hwm) return RESOLVED;
-    return new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
-  }
-
-  /** Sends `value` and resolves with the next message received: one round trip. */
-  async request(value: Out, options?: FramedRecvOptions): Promise<T> {
-    const answer = this.recv(options);
-    try {
-      await this.send(value);
-    } catch (err) {
-      answer.catch(() => {});
-      throw err;
-    }
-    return answer;
+    return undefined;
   }
 
   #tooLarge(n: number): IpckitError {

@@ -109,10 +109,13 @@ export class UnixStream extends Duplex implements Disposable {
   readonly #h: FdHandle;
   readonly #reader: StreamReadEngine;
   readonly #writer: SocketWriteEngine;
-  readonly #direct: DirectReadEngine;
+  /** readInto()'s engine, made on first use. */
+  #directEngine: DirectReadEngine | undefined;
   readonly #maxFds: number;
   /** readInto() is in use: nothing is read ahead until the stream API asks again. */
   #pull = false;
+  /** The listeners that end pull mode are attached (on the first readInto). */
+  #pullHooked = false;
   #readWanted = false;
   /** The end of the stream was read. */
   #eof = false;
@@ -133,7 +136,34 @@ export class UnixStream extends Duplex implements Disposable {
     if (r < 0) throw systemError(r, 'setsockopt');
     const reader = (this.#reader = new StreamReadEngine(this, this.#h, 1 << 20, 'recvmsg'));
     const writer = (this.#writer = new SocketWriteEngine(this.#h));
-    const direct = (this.#direct = new DirectReadEngine(
+    this.#h.delegate = {
+      onRead: (nread, data, extra) => {
+        if (nread < 0 && (nread === b.ECTRUNC || nread === ETOOMANYREFS)) {
+          reader.stop();
+          this.destroy(receiveError(b, nread, this.#maxFds));
+          return;
+        }
+        if (extra !== undefined) this.#deliverFds(extra as Int32Array);
+        if (nread === 0) this.#eof = true;
+        reader.onRead(nread, data as Buffer | undefined);
+      },
+      onReadable: () => {
+        this.#directEngine?.onReadable();
+        this.#maybeResume();
+      },
+      onWritable: () => writer.onWritable(),
+      onPeerClose: () => this.emit('peerclose'),
+    };
+    // Read from the start (as net.Socket does), up to the high-water mark:
+    // a connection nobody consumes still notices its peer leaving, ends,
+    // and is released.
+    this.read(0);
+  }
+
+  #direct(): DirectReadEngine {
+    if (this.#directEngine !== undefined) return this.#directEngine;
+    const b = this.#h.binding;
+    return (this.#directEngine = new DirectReadEngine(
       this.#h,
       'recvmsg',
       (buf, off, len) => {
@@ -149,33 +179,6 @@ export class UnixStream extends Duplex implements Disposable {
         return err;
       },
     ));
-    this.#h.delegate = {
-      onRead: (nread, data, extra) => {
-        if (nread < 0 && (nread === b.ECTRUNC || nread === ETOOMANYREFS)) {
-          reader.stop();
-          this.destroy(receiveError(b, nread, this.#maxFds));
-          return;
-        }
-        if (extra !== undefined) this.#deliverFds(extra as Int32Array);
-        if (nread === 0) this.#eof = true;
-        reader.onRead(nread, data as Buffer | undefined);
-      },
-      onReadable: () => {
-        direct.onReadable();
-        this.#maybeResume();
-      },
-      onWritable: () => writer.onWritable(),
-      onPeerClose: () => this.emit('peerclose'),
-    };
-    // The stream API taking over again ends pull mode (see readInto).
-    this.on('resume', () => this.#leavePull());
-    this.on('newListener', (event) => {
-      if (event === 'readable') this.#leavePull();
-    });
-    // Read from the start (as net.Socket does), up to the high-water mark:
-    // a connection nobody consumes still notices its peer leaving, ends,
-    // and is released.
-    this.read(0);
   }
 
   /**
@@ -214,15 +217,23 @@ export class UnixStream extends Duplex implements Disposable {
       const length =
         opts.length === undefined ? buffer.length - offset : validateInteger(opts.length, 'options.length', 0, buffer.length - offset);
       const signal = validateSignal(opts.signal, 'options.signal');
-      if (this.#direct.pending || this.readableFlowing === true) {
+      if (this.#directEngine?.pending === true || this.readableFlowing === true) {
         throw new IpckitError(
           ErrorCode.BUSY,
-          this.#direct.pending
+          this.#directEngine?.pending === true
             ? 'UnixStream.readInto(): another readInto() is still pending; await it first'
             : 'UnixStream.readInto(): the stream is flowing (a "data" listener or pipe()); pause it first',
         );
       }
       if (length === 0) return Promise.resolve(0);
+      if (!this.#pullHooked) {
+        // The stream API taking over again ends pull mode.
+        this.#pullHooked = true;
+        this.on('resume', () => this.#leavePull());
+        this.on('newListener', (event) => {
+          if (event === 'readable') this.#leavePull();
+        });
+      }
       this.#pull = true;
       this.#reader.stop();
       if (this.readableLength > 0) {
@@ -233,7 +244,7 @@ export class UnixStream extends Duplex implements Disposable {
         }
       }
       if (this.#eof) return Promise.resolve(0);
-      return this.#direct.read(buffer, offset, length, signal).then((n) => {
+      return this.#direct().read(buffer, offset, length, signal).then((n) => {
         if (n === 0 && !this.#eof && !this.destroyed) {
           // The end: the stream API sees it too.
           this.#eof = true;
@@ -256,7 +267,7 @@ export class UnixStream extends Duplex implements Disposable {
   }
 
   #maybeResume(): void {
-    if (!this.#pull && this.#readWanted && !this.#direct.pending) {
+    if (!this.#pull && this.#readWanted && this.#directEngine?.pending !== true) {
       this.#readWanted = false;
       this.#reader.start();
     }
@@ -364,7 +375,7 @@ export class UnixStream extends Duplex implements Disposable {
   /** @internal */
   override _read(): void {
     // In pull mode, or while a readInto() owns the fd, read later.
-    if (this.#pull || this.#direct.pending) this.#readWanted = true;
+    if (this.#pull || this.#directEngine?.pending === true) this.#readWanted = true;
     else this.#reader.start();
   }
 
@@ -391,7 +402,7 @@ export class UnixStream extends Duplex implements Disposable {
   /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.#reader.stop();
-    this.#direct.cancel(err ?? closedError('UnixStream', 'readInto'));
+    this.#directEngine?.cancel(err ?? closedError('UnixStream', 'readInto'));
     this.#writer.abort();
     const r = this.#h.close();
     cb(err ?? (r < 0 ? systemError(r, 'close') : null));

@@ -71,6 +71,16 @@ describe('framed connections', () => {
     server.close();
   });
 
+  it('a request that cannot be sent takes no message: the next one goes to the next receive', async () => {
+    const [client, server] = pair<unknown>();
+    await assert.rejects(client.request(10n), { code: ErrorCode.ENCODE_FAILED });
+    await server.send('first');
+    assert.equal(await client.recv({ timeout: 5000 * timeScale }), 'first');
+    client.close();
+    await assert.rejects(client.request(1), { code: ErrorCode.CLOSED });
+    server.close();
+  });
+
   it('large messages (8 MiB, bytes codec) both ways, and maxMessageSize enforced on both sides', async () => {
     const [a, b] = pair<Uint8Array>({ codec: 'bytes' });
     const big = Buffer.alloc(8 << 20);

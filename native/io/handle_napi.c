@@ -204,9 +204,12 @@ static void on_poll(uv_poll_t* p, int status, int events) {
       ipk_handle_emit(h, IPK_EV_READABLE, NULL, NULL, NULL);
     }
     if (h->fd >= 0 && (events & UV_WRITABLE) && (h->want & IPK_EV_WRITE)) {
+      /* One-shot, but disarmed only after the callback: a writer that fills
+       * the buffer again asks for the next writability inside it, and then
+       * the watcher stays as it is (no epoll_ctl per round). */
       h->want &= ~IPK_EV_WRITE;
-      ipk_handle_update(h);
       ipk_handle_emit(h, IPK_EV_WRITE, NULL, NULL, NULL);
+      if (h->fd >= 0) ipk_handle_update(h);
     }
     /* UV_DISCONNECT is POLLRDHUP, or POLLHUP mixed in by libuv: for a pipe's
      * read end, every writer has closed. */

@@ -79,6 +79,22 @@ export class StreamReadEngine {
 
 type WriteCallback = (err?: Error | null) => void;
 
+/** The most buffers one native writev takes (the native core's IOV limit). */
+const IOV_MAX = 1024;
+
+/**
+ * Bytes a writev of `chunks[0..end)` from `offset` asks for, or Infinity
+ * when the native call takes fewer buffers than that (so a short count says
+ * nothing about the kernel's buffer).
+ * @internal
+ */
+export function askedBytes(chunks: readonly Uint8Array[], end: number, offset: number): number {
+  if (end > IOV_MAX) return Infinity;
+  let n = -offset;
+  for (let i = 0; i < end; i++) n += chunks[i]!.length;
+  return n;
+}
+
 /** Writes chunks in order, waiting for writability on EAGAIN. */
 export class StreamWriteEngine {
   readonly #handle: FdHandle;
@@ -131,10 +147,16 @@ export class StreamWriteEngine {
         this.#offset = 0;
       }
       if (chunks.length === 0) return this.#finish();
+      const asked = chunks.length === 1 ? chunks[0]!.length - this.#offset : askedBytes(chunks, chunks.length, this.#offset);
       const r = chunks.length === 1 ? h.write(chunks[0]!, this.#offset) : h.writev(chunks, this.#offset);
       if (r > 0) {
         this.#advance(r);
-        continue;
+        // A short write means the kernel's buffer is full: another try now
+        // would only say EAGAIN.
+        if (r >= asked || chunks.length === 0) continue;
+        const w = h.awaitWritable();
+        if (w < 0) return this.#finish(systemError(w, 'epoll_ctl'));
+        return;
       }
       if (r === EAGAIN || r === 0) {
         const w = h.awaitWritable();

@@ -8,6 +8,7 @@
  */
 import { ErrorCode, IpckitError, systemError } from '../errors.js';
 import { EAGAIN, type FdHandle } from '../internal/handle.js';
+import { askedBytes } from '../internal/stream-io.js';
 
 type WriteCallback = (err?: Error | null) => void;
 
@@ -71,19 +72,27 @@ export class SocketWriteEngine {
       }
       if (chunks.length === 0) return this.#finish();
       let r: number;
+      let asked: number;
       if (this.#fdsPending) {
         // This chunk alone, with its fds.
+        asked = chunks[0]!.length - this.#offset;
         r = b.udsSend(h.native('write'), [chunks[0]!], this.#offset, attachedFds.get(chunks[0]!), undefined, false);
         if (r >= 0) this.#fdsPending = false;
       } else {
         // Everything up to the next chunk that carries fds.
         let end = 1;
         while (end < chunks.length && !attachedFds.has(chunks[end]!)) end++;
+        asked = askedBytes(chunks, end, this.#offset);
         r = end === 1 ? h.write(chunks[0]!, this.#offset) : h.writev(chunks.slice(0, end), this.#offset);
       }
       if (r > 0) {
         this.#advance(r);
-        continue;
+        // A short write means the socket buffer is full: another try now
+        // would only say EAGAIN.
+        if (r >= asked || chunks.length === 0) continue;
+        const w = h.awaitWritable();
+        if (w < 0) return this.#finish(systemError(w, 'epoll_ctl'));
+        return;
       }
       if (r === EAGAIN || r === 0) {
         const w = h.awaitWritable();

@@ -45,21 +45,40 @@ describe('write engine under scripted faults', () => {
     const engine = new StreamWriteEngine(s.handle);
     const calls: unknown[] = [];
     engine.write([Buffer.from('abcd'), Buffer.from('efg'), Buffer.from('hij')], (err) => calls.push(err));
-    assert.deepEqual(calls, [], 'waits after EAGAIN');
-    assert.equal(s.waits(), 1);
-    engine.onWritable(); // 0 bytes: treated as "no room yet"
+    // A short write means a full buffer: the engine waits instead of trying
+    // again at once (which could only say EAGAIN).
+    assert.equal(s.waits(), 1, 'waits after the short write');
+    engine.onWritable(); // EAGAIN
     assert.equal(s.waits(), 2);
-    engine.onWritable();
+    engine.onWritable(); // 0 bytes: treated as "no room yet"
+    assert.equal(s.waits(), 3);
+    engine.onWritable(); // 2 of 7: short again
+    assert.equal(s.waits(), 4);
+    assert.deepEqual(calls, []);
+    engine.onWritable(); // the last 5
     assert.deepEqual(calls, [undefined]);
     assert.equal(Buffer.from(s.accepted).toString(), 'abcdefghij');
     assert.equal(engine.pending, false);
   });
 
+  it('a write taken whole goes straight on to the next buffers', () => {
+    const s = scripted([10]);
+    const engine = new StreamWriteEngine(s.handle);
+    const calls: unknown[] = [];
+    engine.write([Buffer.from('abcd'), Buffer.from('efg'), Buffer.from('hij')], (err) => calls.push(err));
+    assert.deepEqual(calls, [undefined]);
+    assert.equal(s.waits(), 0);
+  });
+
   it('an I/O error mid-sequence fails the write with a Node-shaped error', () => {
     const s = scripted([2, EIO]);
     const engine = new StreamWriteEngine(s.handle);
-    let error: NodeJS.ErrnoException | undefined;
-    engine.write([Buffer.from('hello')], (err) => (error = err as NodeJS.ErrnoException));
+    const errors: NodeJS.ErrnoException[] = [];
+    engine.write([Buffer.from('hello')], (err) => errors.push(err as NodeJS.ErrnoException));
+    assert.equal(errors.length, 0, 'waiting after the short write');
+    engine.onWritable();
+    const error = errors[0];
+    assert.equal(errors.length, 1);
     assert.equal(error?.code, 'EIO');
     assert.equal(error?.syscall, 'write');
     assert.equal(error?.errno, EIO);

@@ -112,6 +112,7 @@ export {
   type GracefulShutdownOptions,
   type OnceSignalOptions,
   type ProcessGroupTarget,
+  type SendSignalOptions,
   type ShutdownResource,
   type SignalInfo,
   type SignalName,

@@ -127,6 +127,7 @@ export interface NativeBinding {
   /** The exact current action of a signal, for tests comparing dispositions (and the hub, to see whether one changed). */
   signalDescribe(signo: number): string | number;
   signalKill(pid: number, signo: number): number;
+  signalQueue(pid: number, signo: number, value: number): number;
   pidfdOpen(pid: number): number;
   pidfdSendSignal(pidfd: number, signo: number): number;
   fdReadable(fd: number): number;

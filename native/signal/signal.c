@@ -594,6 +594,20 @@ int ipk_sig_kill(int pid, int signo) {
   return kill((pid_t)pid, signo) == 0 ? 0 : -errno;
 }
 
+int ipk_sig_queue(int pid, int signo, int value) {
+#if IPK_LINUX
+  union sigval v;
+  memset(&v, 0, sizeof v);
+  v.sival_int = value;
+  return sigqueue((pid_t)pid, signo, v) == 0 ? 0 : -errno;
+#else
+  (void)pid;
+  (void)signo;
+  (void)value;
+  return -ENOSYS; /* macOS has no sigqueue(3) */
+#endif
+}
+
 /* pidfd_open and pidfd_send_signal have the same numbers on every
  * architecture (they came after the tables were unified). */
 #if IPK_LINUX

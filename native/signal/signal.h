@@ -105,6 +105,9 @@ int ipk_sig_describe(int signo, char* buf, size_t cap);
 /* kill(2). */
 int ipk_sig_kill(int pid, int signo);
 
+/* sigqueue(3): the signal with an integer value (Linux); -ENOSYS elsewhere. */
+int ipk_sig_queue(int pid, int signo, int value);
+
 /* Linux pidfds (5.3 and later). pidfd_open's fd is always close-on-exec.
  * -ENOSYS elsewhere. */
 int ipk_pidfd_open(int pid);

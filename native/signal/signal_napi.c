@@ -108,6 +108,14 @@ static napi_value js_signal_kill(napi_env env, napi_callback_info info) {
   return ipk_int(env, ipk_sig_kill(pid, signo));
 }
 
+/* signalQueue(pid, signo, value) -> 0 | -errno */
+static napi_value js_signal_queue(napi_env env, napi_callback_info info) {
+  IPK_ARGS(3);
+  int32_t pid, signo, value;
+  if (!ipk_get_i32(env, argv[0], &pid) || !ipk_get_i32(env, argv[1], &signo) || !ipk_get_i32(env, argv[2], &value)) return NULL;
+  return ipk_int(env, ipk_sig_queue(pid, signo, value));
+}
+
 /* pidfdOpen(pid) -> fd | -errno */
 static napi_value js_pidfd_open(napi_env env, napi_callback_info info) {
   IPK_ARGS(1);
@@ -155,6 +163,7 @@ void ipk_signal_napi_init(napi_env env, napi_value exports) {
   IPK_EXPORT_FN(env, exports, "signalRetake", js_signal_retake);
   IPK_EXPORT_FN(env, exports, "signalDescribe", js_signal_describe);
   IPK_EXPORT_FN(env, exports, "signalKill", js_signal_kill);
+  IPK_EXPORT_FN(env, exports, "signalQueue", js_signal_queue);
   IPK_EXPORT_FN(env, exports, "pidfdOpen", js_pidfd_open);
   IPK_EXPORT_FN(env, exports, "pidfdSendSignal", js_pidfd_send_signal);
   IPK_EXPORT_FN(env, exports, "fdReadable", js_fd_readable);

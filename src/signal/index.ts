@@ -77,7 +77,7 @@ export {
   type OnceSignalOptions,
   type SignalsOptions,
 } from './subscribe.js';
-export { sendSignal, type ProcessGroupTarget } from './send.js';
+export { sendSignal, type ProcessGroupTarget, type SendSignalOptions } from './send.js';
 export { openPidfd, Pidfd, type WaitExitOptions } from './pidfd.js';
 export {
   gracefulShutdown,

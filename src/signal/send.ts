@@ -3,7 +3,7 @@
  * @module
  */
 import { ErrorCode, IpckitError, systemError } from '../errors.js';
-import { invalidArgument } from '../internal/validate.js';
+import { invalidArgument, validateInteger, validateOptions } from '../internal/validate.js';
 import { native } from '../native.js';
 import { sendableSignal, type SignalSpec } from './names.js';
 import { windowsKill } from './platform/windows.js';
@@ -12,6 +12,17 @@ import { windowsKill } from './platform/windows.js';
 export interface ProcessGroupTarget {
   /** The process group id (the pid of its leader), >= 1. */
   readonly group: number;
+}
+
+/** Options of {@link sendSignal}. */
+export interface SendSignalOptions {
+  /**
+   * An integer sent with the signal (`sigqueue(3)`), which the receiver
+   * reads as `SignalInfo.value` (with `code` -1, `SI_QUEUE`). A realtime
+   * signal sent with values queues one delivery per send. Linux only, and
+   * to a single process (not a group).
+   */
+  readonly value?: number;
 }
 
 const PID_MAX = 0x7fffffff;
@@ -40,15 +51,20 @@ function isPid(value: unknown): value is number {
  * pid 0 and -1 ("my own group", "every process I may signal") are refused:
  * pass `{ group: process group id }` for a group.
  *
+ * With `{ value }`, the signal carries an integer (see
+ * {@link SendSignalOptions.value}): `sendSignal(pid, 'SIGRTMIN', { value: 7 })`.
+ *
  * Errors: `ESRCH` (no such process or group), `EPERM` (not allowed to
- * signal it), shaped like Node's (`code`, `errno`, `syscall: 'kill'`);
- * `IPCKIT_INVALID_ARGUMENT` for a bad target or an unknown signal.
+ * signal it), `EAGAIN` (the receiver's queue of signals with values is
+ * full), shaped like Node's (`code`, `errno`, `syscall: 'kill'` or
+ * `'sigqueue'`); `IPCKIT_INVALID_ARGUMENT` for a bad target, an unknown
+ * signal or a value that is not a 32-bit integer.
  *
  * Platform notes: on Windows only a pid works, through Node's emulation
  * (`process.kill`: signal 0 checks, other signals end the process); a group
  * is `IPCKIT_UNSUPPORTED_PLATFORM`.
  */
-export function sendSignal(target: number | ProcessGroupTarget, sig: SignalSpec = 'SIGTERM'): void {
+export function sendSignal(target: number | ProcessGroupTarget, sig: SignalSpec = 'SIGTERM', options?: SendSignalOptions): void {
   let pid: number;
   if (isPid(target)) {
     pid = target;
@@ -58,6 +74,15 @@ export function sendSignal(target: number | ProcessGroupTarget, sig: SignalSpec 
     throw invalidArgument('target', 'a process id (an integer >= 1) or { group: <process group id >= 1> }', target);
   }
   const signo = sendableSignal(sig, 'sig');
+  const value = validateOptions<SendSignalOptions>(options).value;
+  if (value !== undefined) {
+    const v = validateInteger(value, 'options.value', -0x80000000, 0x7fffffff);
+    if (pid < 0) throw invalidArgument('target', 'a single process: sigqueue(3) cannot send a value to a process group', target);
+    if (process.platform !== 'linux') throw new IpckitError(ErrorCode.UNSUPPORTED_PLATFORM, 'sendSignal(): a value can be sent with a signal only on Linux (sigqueue)');
+    const r = native().signalQueue(pid, signo, v);
+    if (r < 0) throw systemError(r, 'sigqueue');
+    return;
+  }
   if (process.platform === 'win32') {
     if (pid < 0) throw new IpckitError(ErrorCode.UNSUPPORTED_PLATFORM, 'sendSignal(): Windows has no process groups to signal');
     windowsKill(pid, signo);

@@ -1,5 +1,5 @@
 // Realtime signals (Linux): subscribing by every name form, sigqueue's
-// value and sender, and catalog G36(b): 1,000 SIGRTMIN sent as fast as
+// value and sender (from C and from sendSignal), and catalog G36(b): 1,000 SIGRTMIN sent as fast as
 // possible to a process whose event loop is blocked all arrive.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn as nodeSpawn, spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { onSignal, signalNumber, signals, type SignalInfo } from '../../src/index.js';
+import { ErrorCode, onSignal, sendSignal, signalNumber, signals, type SignalInfo } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import { exited, fixture, text, timeScale } from '../helpers/children.js';
 import { checkFdLeaks } from '../helpers/fds.js';
@@ -68,6 +68,38 @@ describe('realtime signals', { skip: linux }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('sendSignal(pid, sig, { value }) queues the value with the signal; one delivery per send', async () => {
+    const signo = signalNumber('SIGRTMIN+5');
+    const got: SignalInfo[] = [];
+    let all!: () => void;
+    const done = new Promise<void>((resolve) => (all = resolve));
+    const sub = onSignal(signo, (info) => {
+      got.push(info);
+      if (got.length === 3) all();
+    });
+    for (const value of [0x7fffffff, -0x80000000, 5]) sendSignal(process.pid, 'SIGRTMIN+5', { value });
+    await done;
+    sub.close();
+    const me = { signal: 'SIGRTMIN+5', signo, code: -1, pid: process.pid, uid: process.getuid!() };
+    assert.deepEqual(
+      got.sort((x, y) => x.value - y.value),
+      [-0x80000000, 5, 0x7fffffff].map((value) => ({ ...me, value })),
+    );
+  });
+
+  it('sendSignal with a value: refuses groups and non-integers, reports ESRCH like kill', () => {
+    const invalid = (err: unknown): boolean => (err as { code?: string }).code === ErrorCode.INVALID_ARGUMENT;
+    assert.throws(() => sendSignal({ group: process.pid }, 'SIGRTMIN', { value: 1 }), invalid);
+    assert.throws(() => sendSignal(process.pid, 'SIGRTMIN', { value: 1.5 }), invalid);
+    assert.throws(() => sendSignal(process.pid, 'SIGRTMIN', { value: 2 ** 31 }), invalid);
+    assert.throws(() => sendSignal(process.pid, 'SIGRTMIN', { value: '1' as never }), invalid);
+    assert.throws(() => sendSignal(process.pid, 'SIGRTMIN', 5 as never), invalid);
+    assert.throws(() => sendSignal(0x7ffffff0, 'SIGRTMIN', { value: 1 }), (err: unknown) => {
+      const e = err as NodeJS.ErrnoException;
+      return e.code === 'ESRCH' && e.syscall === 'sigqueue';
+    });
   });
 
   /** Sends n SIGRTMIN to a receiver whose event loop is blocked until they are all sent; returns its report. */

@@ -5,6 +5,8 @@
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * Multiplier for the few latency bounds the catalog states (e.g. "EOF within
@@ -47,4 +49,14 @@ export async function text(stream: NodeJS.ReadableStream | null): Promise<string
   let out = '';
   for await (const chunk of stream) out += String(chunk);
   return out;
+}
+
+/**
+ * Runs a full garbage collection, so that a memory figure measured after it
+ * shows what is still held rather than when the collector last ran (whose
+ * timing differs between Node versions).
+ */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }

@@ -22,6 +22,10 @@ import { exited, fixture, text, timeScale } from '../helpers/children.js';
 import { checkFdLeaks, fdTarget, openFds } from '../helpers/fds.js';
 import { lineReader } from '../helpers/lines.js';
 
+// Node 24's test runner turns on diagnostic reports for SIGUSR2 in each
+// test process; these tests raise SIGUSR2 themselves, so turn them off.
+process.report.reportOnSignal = false;
+
 checkFdLeaks();
 
 const b = native();

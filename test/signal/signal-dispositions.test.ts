@@ -12,6 +12,10 @@ import { native } from '../../src/native.js';
 import { exited, fixture, text, timeScale } from '../helpers/children.js';
 import { checkFdLeaks } from '../helpers/fds.js';
 
+// Node 24's test runner turns on diagnostic reports for SIGUSR2 in each
+// test process; these tests raise SIGUSR2 themselves, so turn them off.
+process.report.reportOnSignal = false;
+
 checkFdLeaks();
 
 const b = native();

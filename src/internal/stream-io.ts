@@ -86,26 +86,47 @@ const IOV_MAX = 1024;
  * Bytes a writev of `chunks[0..end)` from `offset` asks for, or Infinity
  * when the native call takes fewer buffers than that (so a short count says
  * nothing about the kernel's buffer).
- * @internal
  */
-export function askedBytes(chunks: readonly Uint8Array[], end: number, offset: number): number {
+function askedBytes(chunks: readonly Uint8Array[], end: number, offset: number): number {
   if (end > IOV_MAX) return Infinity;
   let n = -offset;
   for (let i = 0; i < end; i++) n += chunks[i]!.length;
   return n;
 }
 
-/** Writes chunks in order, waiting for writability on EAGAIN. */
+/**
+ * How a stream socket sends chunks that carry fds (see SocketWriteEngine):
+ * each such chunk goes out alone, so that its fds attach to its first byte.
+ * @internal
+ */
+export interface FdSending {
+  /** The fds to send with `chunk`, if any. */
+  fdsOf(chunk: Uint8Array): Int32Array | undefined;
+  /** Sends `chunk` from `offset` with `fds`: bytes written or -errno. */
+  send(chunk: Uint8Array, offset: number, fds: Int32Array): number;
+  /** The error for a failed send (-errno or a native code). */
+  error(r: number): Error;
+}
+
+/**
+ * Writes chunks in order, waiting for writability on EAGAIN and after a
+ * short write (the kernel's buffer is full: another try at once would only
+ * say EAGAIN). With `fds`, chunks that carry fds are sent on their own.
+ */
 export class StreamWriteEngine {
   readonly #handle: FdHandle;
   readonly #syscall: string;
+  readonly #fds: FdSending | undefined;
   #chunks: Uint8Array[] = [];
   #offset = 0;
+  /** The fds of chunks[0] have not gone out yet. */
+  #fdsPending = false;
   #cb: WriteCallback | null = null;
 
-  constructor(handle: FdHandle, syscall = 'write') {
+  constructor(handle: FdHandle, syscall = 'write', fds?: FdSending) {
     this.#handle = handle;
     this.#syscall = syscall;
+    this.#fds = fds;
   }
 
   /** True while a write waits for the fd to drain. */
@@ -117,6 +138,7 @@ export class StreamWriteEngine {
   write(chunks: Uint8Array[], cb: WriteCallback): void {
     this.#chunks = chunks;
     this.#offset = 0;
+    this.#fdsPending = this.#carriesFds(chunks[0]);
     this.#cb = cb;
     this.#flush();
   }
@@ -131,6 +153,10 @@ export class StreamWriteEngine {
     this.#cb = null;
   }
 
+  #carriesFds(chunk: Uint8Array | undefined): boolean {
+    return chunk !== undefined && this.#fds !== undefined && this.#fds.fdsOf(chunk) !== undefined;
+  }
+
   #finish(err?: Error): void {
     const cb = this.#cb!;
     this.#cb = null;
@@ -142,29 +168,42 @@ export class StreamWriteEngine {
     const h = this.#handle;
     const chunks = this.#chunks;
     for (;;) {
-      while (chunks.length > 0 && this.#offset >= chunks[0]!.length) {
-        chunks.shift();
-        this.#offset = 0;
-      }
+      // (A chunk with fds is sent even when empty: the fds are its content.)
+      while (chunks.length > 0 && this.#offset >= chunks[0]!.length && !this.#fdsPending) this.#next();
       if (chunks.length === 0) return this.#finish();
-      const asked = chunks.length === 1 ? chunks[0]!.length - this.#offset : askedBytes(chunks, chunks.length, this.#offset);
-      const r = chunks.length === 1 ? h.write(chunks[0]!, this.#offset) : h.writev(chunks, this.#offset);
+      let r: number;
+      let asked: number;
+      if (this.#fdsPending) {
+        const chunk = chunks[0]!;
+        asked = chunk.length - this.#offset;
+        r = this.#fds!.send(chunk, this.#offset, this.#fds!.fdsOf(chunk)!);
+        if (r >= 0) this.#fdsPending = false;
+      } else {
+        // Everything up to the next chunk that carries fds.
+        let end = 1;
+        if (this.#fds === undefined) end = chunks.length;
+        else while (end < chunks.length && !this.#carriesFds(chunks[end])) end++;
+        asked = end === 1 ? chunks[0]!.length - this.#offset : askedBytes(chunks, end, this.#offset);
+        r = end === 1 ? h.write(chunks[0]!, this.#offset) : h.writev(end === chunks.length ? chunks : chunks.slice(0, end), this.#offset);
+      }
       if (r > 0) {
         this.#advance(r);
-        // A short write means the kernel's buffer is full: another try now
-        // would only say EAGAIN.
         if (r >= asked || chunks.length === 0) continue;
-        const w = h.awaitWritable();
-        if (w < 0) return this.#finish(systemError(w, 'epoll_ctl'));
-        return;
+      } else if (r !== EAGAIN && r !== 0) {
+        return this.#finish(this.#fds !== undefined ? this.#fds.error(r) : systemError(r, this.#syscall));
       }
-      if (r === EAGAIN || r === 0) {
-        const w = h.awaitWritable();
-        if (w < 0) return this.#finish(systemError(w, 'epoll_ctl'));
-        return;
-      }
-      return this.#finish(systemError(r, this.#syscall));
+      // EAGAIN, nothing taken, or a short write: wait for room.
+      const w = h.awaitWritable();
+      if (w < 0) return this.#finish(systemError(w, 'epoll_ctl'));
+      return;
     }
+  }
+
+  /** Drops chunks[0] and looks at what the next one carries. */
+  #next(): void {
+    this.#chunks.shift();
+    this.#offset = 0;
+    this.#fdsPending = this.#carriesFds(this.#chunks[0]);
   }
 
   #advance(n: number): void {
@@ -177,8 +216,8 @@ export class StreamWriteEngine {
         return;
       }
       left -= room;
-      chunks.shift();
-      this.#offset = 0;
+      this.#next();
+      if (this.#fdsPending) return; // a chunk with fds starts a new send
     }
   }
 }

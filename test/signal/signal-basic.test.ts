@@ -227,14 +227,14 @@ describe('onceSignal', () => {
     const [idleOut, idleExit] = await Promise.all([text(idle.stdout), exited(idle)]);
     assert.deepEqual(idleExit, [0, null]);
     assert.equal(idleOut, 'exiting\n');
-    // One awaiting onceSignal is alive until the signal comes: its unref'd
-    // probe timer fires, which it could not if the loop had nothing left.
+    // One awaiting onceSignal holds the loop until the signal comes: the
+    // child's loop does not run dry ('beforeExit') before the signal.
     const waiting = nodeSpawn(process.execPath, [fixture('signal-receiver'), 'keepalive-once'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = lineReader(waiting.stdout);
     assert.equal(await lines.next(), 'waiting');
-    assert.equal(await lines.next(), 'still alive');
     sendSignal(waiting.pid!, 'SIGUSR2');
     assert.equal(await lines.next(), 'got SIGUSR2');
+    assert.equal(await lines.next(), 'loop ran dry', 'and then the loop ends');
     assert.deepEqual(await exited(waiting), [0, null]);
   });
 });
